@@ -1,0 +1,58 @@
+"""The `resbot` command line: the top of the stack (cli -> web -> channels -> service -> core)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.core.knowledge import ENV_VAR
+
+from .context import Settings
+from .kb import kb_app
+
+app = typer.Typer(
+    help="resbot: answers foreign residents' questions about city life in seven languages.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+app.add_typer(kb_app, name="kb")
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    knowledge: Annotated[
+        Path | None,
+        typer.Option(
+            "--knowledge",
+            envvar=ENV_VAR,
+            help="Knowledge folder to use (default: ./knowledge of this checkout).",
+        ),
+    ] = None,
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", envvar="RESBOT_DB", help="SQLite database (default: var/resbot.sqlite3)."),
+    ] = None,
+) -> None:
+    ctx.obj = Settings(knowledge=knowledge, db=db)
+
+
+def _register() -> None:
+    # Sub-commands live in their own modules; importing registers them on `app`.
+    from . import ask, chat  # noqa: F401
+
+    try:
+        from .garbage import garbage_app
+    except ImportError:  # the garbage commands are optional while being built
+        return
+    app.add_typer(garbage_app, name="garbage")
+
+
+_register()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,114 @@
+"""Furigana for easy-Japanese answers, in the chat form 燃(も)えるごみ.
+
+Staff write plain easy Japanese; readings come from a morphological analyzer
+(fugashi with unidic-lite), so nobody types them and nobody types them wrong.
+Words the analyzer reads wrongly go into the knowledge folder's `readings.yaml`.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .normalize import kata_to_hira
+
+_KANJI_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆]")
+_PLACEHOLDER_RE = re.compile(r"(\{[^{}]*\}|https?://\S+)")
+
+
+@lru_cache(maxsize=1)
+def _tagger() -> object:
+    import fugashi  # imported lazily: the analyzer loads a dictionary
+
+    return fugashi.Tagger()
+
+
+def load_readings(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def _ruby(surface: str, reading: str) -> str:
+    """Attach the reading to the kanji part only: 燃える/もえる -> 燃(も)える."""
+    if not _KANJI_RE.search(surface) or not reading or reading == surface:
+        return surface
+    # Kana before and after the kanji are read as written; strip them from the reading.
+    head = 0
+    while head < len(surface) and not _KANJI_RE.match(surface[head]) and head < len(reading):
+        if kata_to_hira(surface[head]) != reading[head]:
+            break
+        head += 1
+    tail = 0
+    while (
+        tail < len(surface) - head
+        and not _KANJI_RE.match(surface[-1 - tail])
+        and tail < len(reading) - head
+    ):
+        if kata_to_hira(surface[-1 - tail]) != reading[-1 - tail]:
+            break
+        tail += 1
+    core = surface[head : len(surface) - tail]
+    core_reading = reading[head : len(reading) - tail]
+    if not core_reading:
+        return surface
+    return f"{surface[:head]}{core}({core_reading}){surface[len(surface) - tail:]}"
+
+
+def _plain(text: str) -> str:
+    # Adjacent all-kanji words form one group (日本語 -> 日本語(にほんご)), which reads
+    # better in chat than a bracket after every part of a compound.
+    groups: list[list[str]] = []  # [white_space, surface, reading]
+    for word in _tagger()(text):  # type: ignore[operator]
+        surface = word.surface
+        kana = getattr(word.feature, "kana", None)
+        reading = kata_to_hira(kana) if kana and kana != "*" else ""
+        whole_kanji = bool(_KANJI_RE.fullmatch(surface[0])) and all(
+            _KANJI_RE.match(c) for c in surface
+        )
+        prev = groups[-1] if groups else None
+        if (
+            prev is not None
+            and whole_kanji
+            and not word.white_space
+            and prev[2]
+            and all(_KANJI_RE.match(c) for c in prev[1])
+            and reading
+        ):
+            prev[1] += surface
+            prev[2] += reading
+            continue
+        groups.append([word.white_space, surface, reading])
+    return "".join(ws + (_ruby(s, r) if r else s) for ws, s, r in groups)
+
+
+def add_furigana(text: str, readings: dict[str, str] | None = None) -> str:
+    """Return `text` with a reading in brackets after every kanji word."""
+    readings = readings or {}
+    override_re = (
+        re.compile("|".join(re.escape(w) for w in sorted(readings, key=len, reverse=True)))
+        if readings
+        else None
+    )
+    out: list[str] = []
+    for line in text.split("\n"):
+        parts: list[str] = []
+        for chunk in _PLACEHOLDER_RE.split(line):
+            if not chunk:
+                continue
+            if _PLACEHOLDER_RE.fullmatch(chunk):
+                parts.append(chunk)
+                continue
+            pos = 0
+            if override_re is not None:
+                for m in override_re.finditer(chunk):
+                    parts.append(_plain(chunk[pos : m.start()]))
+                    parts.append(_ruby(m.group(0), readings[m.group(0)]))
+                    pos = m.end()
+            parts.append(_plain(chunk[pos:]))
+        out.append("".join(parts))
+    return "\n".join(out)

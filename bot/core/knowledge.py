@@ -1,0 +1,209 @@
+"""The knowledge base: entries (YAML, Japanese source) plus translations (PO).
+
+Layout of a knowledge folder (the files are the source of truth; staff edit them):
+
+    city.yaml                         city-specific values, used as {placeholders}
+    readings.yaml                     furigana overrides for words the analyzer misreads
+    entries/<category>/<id>.yaml      one entry each: id, topic, title, questions, answer
+    translations/<lang>/<category>.po msgctxt "<id>|title" / "<id>|questions" / "<id>|answer"
+    garbage/                          area calendars and the item dictionary
+
+The `questions` message of a PO file holds one question variant per line, written
+the way residents of that language type; its msgid is the entry title, so the
+variants only go stale when the entry's meaning (its title) changes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .catalog import CTX_SEP, Catalog, load_catalog
+from .city import CityProfile, fill, load_city
+from .furigana import add_furigana, load_readings
+from .langs import LANGS, SOURCE_LANG, TARGET_LANGS
+from .topics import TopicCatalogue, load_topics
+
+FIELDS = ("title", "questions", "answer")
+ENV_VAR = "RESBOT_KNOWLEDGE"
+
+
+def default_knowledge_dir() -> Path:
+    """The folder in use: $RESBOT_KNOWLEDGE, else `knowledge/` of this checkout."""
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parents[2] / "knowledge"
+    return here if here.is_dir() else Path.cwd() / "knowledge"
+
+
+@dataclass
+class Entry:
+    id: str
+    topic: str
+    category: str
+    title: dict[str, str]
+    questions: dict[str, list[str]]
+    answer: dict[str, str]
+    related: list[str]
+    action: str | None
+    desk_referral: bool
+    path: Path
+    raw: dict[str, Any]
+    ruby_answer: str = ""
+    # context -> status per language ("ok", "missing", "fuzzy", "stale")
+    status: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def source(self, fld: str) -> str:
+        if fld == "questions":
+            return self.title[SOURCE_LANG]
+        if fld == "title":
+            return self.title[SOURCE_LANG]
+        return self.answer[SOURCE_LANG]
+
+
+@dataclass
+class KnowledgeBase:
+    root: Path
+    entries: dict[str, Entry]
+    city: CityProfile
+    catalogs: dict[str, Catalog]
+    topics: TopicCatalogue
+    readings: dict[str, str]
+    errors: list[str] = field(default_factory=list)
+
+    @cached_property
+    def by_topic(self) -> dict[str, list[Entry]]:
+        out: dict[str, list[Entry]] = {}
+        for e in self.entries.values():
+            out.setdefault(e.topic, []).append(e)
+        return out
+
+    def entry_for(self, key: str) -> Entry | None:
+        """An entry by id, or the first entry of a topic."""
+        if key in self.entries:
+            return self.entries[key]
+        found = self.by_topic.get(key)
+        return found[0] if found else None
+
+    def title(self, entry: Entry, lang: str) -> str:
+        return entry.title.get(lang) or entry.title.get("en") or entry.title[SOURCE_LANG]
+
+    def answer_lang(self, entry: Entry, lang: str) -> str:
+        """The language actually served: an unapproved translation is never shown."""
+        if lang in entry.answer:
+            return lang
+        return "en" if lang != SOURCE_LANG and "en" in entry.answer else SOURCE_LANG
+
+    def answer(self, entry: Entry, lang: str, example_mark: str) -> str:
+        served = self.answer_lang(entry, lang)
+        text = entry.ruby_answer if served == SOURCE_LANG else entry.answer[served]
+        return fill(text, self.city, served, example_mark)
+
+
+def _read_entry(path: Path, topics: TopicCatalogue, errors: list[str]) -> Entry | None:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        errors.append(f"{path}: not valid YAML: {exc}")
+        return None
+    if not isinstance(data, dict):
+        errors.append(f"{path}: expected a mapping with id, topic, title, questions, answer")
+        return None
+    missing = [k for k in ("id", "topic", "title", "questions", "answer") if not data.get(k)]
+    if missing:
+        errors.append(f"{path}: missing field(s): {', '.join(missing)}")
+        return None
+    topic = str(data["topic"])
+    if topic not in topics.topics:
+        errors.append(f"{path}: field `topic`: unknown topic id {topic!r}")
+        return None
+    questions = data["questions"]
+    if not isinstance(questions, list) or not all(isinstance(q, str) for q in questions):
+        errors.append(f"{path}: field `questions`: expected a list of texts")
+        return None
+    related = data.get("related") or []
+    return Entry(
+        id=str(data["id"]),
+        topic=topic,
+        category=topics.topics[topic],
+        title={SOURCE_LANG: str(data["title"]).strip()},
+        questions={SOURCE_LANG: [q.strip() for q in questions if q.strip()]},
+        answer={SOURCE_LANG: str(data["answer"]).strip()},
+        related=[str(r) for r in related],
+        action=data.get("action"),
+        desk_referral=bool(data.get("desk_referral", False)),
+        path=path,
+        raw=data,
+    )
+
+
+def context(entry_id: str, fld: str) -> str:
+    return f"{entry_id}{CTX_SEP}{fld}"
+
+
+def load_catalogs(root: Path) -> dict[str, Catalog]:
+    base = root / "translations"
+    return {
+        lang: load_catalog(lang, (base / lang).glob("*.po") if (base / lang).is_dir() else [])
+        for lang in TARGET_LANGS
+    }
+
+
+def load_knowledge(root: Path | None = None, *, furigana: bool = True) -> KnowledgeBase:
+    """Read a knowledge folder. Problems are collected in `errors`, never raised,
+    so `kb check` can report all of them at once and the bot can still serve."""
+    root = Path(root) if root else default_knowledge_dir()
+    errors: list[str] = []
+    topics = load_topics()
+    entries: dict[str, Entry] = {}
+    for path in sorted((root / "entries").glob("**/*.yaml")):
+        entry = _read_entry(path, topics, errors)
+        if entry is None:
+            continue
+        if entry.id in entries:
+            errors.append(f"{path}: field `id`: {entry.id!r} is also used by {entries[entry.id].path}")
+            continue
+        entries[entry.id] = entry
+    catalogs = load_catalogs(root)
+    for entry in entries.values():
+        for lang in TARGET_LANGS:
+            cat = catalogs[lang]
+            for fld in FIELDS:
+                ctx = context(entry.id, fld)
+                entry.status.setdefault(fld, {})[lang] = cat.status(ctx, entry.source(fld))
+                text = cat.get(ctx, entry.source(fld))
+                if text is None:
+                    continue
+                if fld == "title":
+                    entry.title[lang] = text.strip()
+                elif fld == "answer":
+                    entry.answer[lang] = text.strip()
+                else:
+                    entry.questions[lang] = [q.strip() for q in text.split("\n") if q.strip()]
+    readings = load_readings(root / "readings.yaml")
+    if furigana:
+        for entry in entries.values():
+            entry.ruby_answer = add_furigana(entry.answer[SOURCE_LANG], readings)
+    else:
+        for entry in entries.values():
+            entry.ruby_answer = entry.answer[SOURCE_LANG]
+    city = load_city(root / "city.yaml")
+    errors.extend(city.errors)
+    return KnowledgeBase(
+        root=root,
+        entries=entries,
+        city=city,
+        catalogs=catalogs,
+        topics=topics,
+        readings=readings,
+        errors=errors,
+    )
+
+
+__all__ = ["LANGS", "Entry", "KnowledgeBase", "context", "load_knowledge"]

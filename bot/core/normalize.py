@@ -1,0 +1,95 @@
+"""Text folding so that the way a resident types does not change what we find.
+
+Residents type on phones in a hurry: Vietnamese without tone marks, full-width
+digits from a Japanese keyboard, katakana where the variant has hiragana.
+Matching compares folded text only; replies always use the original.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_INPUT_CHARS = 500
+"""Longer messages are cut before matching: no question needs more, and the cap
+keeps the time per message bounded whatever a client sends."""
+
+_KATAKANA_START, _KATAKANA_END = 0x30A1, 0x30F6
+_SPACE_RE = re.compile(r"\s+")
+# Zero-width characters and other format controls (Cf) are noise from copy-paste.
+_PUNCT_RE = re.compile(r"[^\w\s#]")
+_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANA_RE = re.compile(r"[\u3040-\u30ff]")
+_HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_RE = re.compile(r"[a-z]")
+# Letters that NFD does not split into base + mark.
+_LATIN_EXTRA = str.maketrans({"đ": "d", "Đ": "d", "ø": "o", "ß": "ss", "æ": "ae", "ł": "l"})
+
+
+def kata_to_hira(text: str) -> str:
+    """Fold katakana to hiragana: プラスチック and ぷらすちっく are the same word."""
+    return "".join(
+        chr(ord(ch) - 0x60) if _KATAKANA_START <= ord(ch) <= _KATAKANA_END else ch for ch in text
+    )
+
+
+def fold_accents(text: str) -> str:
+    """Strip diacritics from Latin letters (Vietnamese tones, Portuguese and Spanish accents).
+
+    CJK text is left alone: NFD would split the voiced marks of kana (が -> か + ゛).
+    """
+    text = text.translate(_LATIN_EXTRA)
+    out: list[str] = []
+    for ch in text:
+        if ch.isascii() or _CJK_RE.match(ch):
+            out.append(ch)
+            continue
+        decomposed = unicodedata.normalize("NFD", ch)
+        out.append("".join(c for c in decomposed if not unicodedata.combining(c)))
+    return "".join(out)
+
+
+def normalize(text: str) -> str:
+    """Fold width, case, kana, accents and punctuation into one comparable form."""
+    text = text[:MAX_INPUT_CHARS]
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc", "Cs", "Co"))
+    text = text.lower()
+    text = kata_to_hira(text)
+    text = fold_accents(text)
+    text = _PUNCT_RE.sub(" ", text)
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def has_kana(text: str) -> bool:
+    return bool(_KANA_RE.search(text))
+
+
+def has_han(text: str) -> bool:
+    return bool(_HAN_RE.search(text))
+
+
+def is_cjk_char(ch: str) -> bool:
+    return bool(_CJK_RE.match(ch))
+
+
+def has_latin(folded: str) -> bool:
+    return bool(_LATIN_RE.search(folded))
+
+
+def tokens(folded: str) -> list[str]:
+    """Split folded text into word tokens and single CJK characters."""
+    out: list[str] = []
+    for word in folded.split():
+        buf = ""
+        for ch in word:
+            if is_cjk_char(ch):
+                if buf:
+                    out.append(buf)
+                    buf = ""
+                out.append(ch)
+            else:
+                buf += ch
+        if buf:
+            out.append(buf)
+    return out
