@@ -34,7 +34,9 @@ def main_options(
     ] = None,
     db: Annotated[
         Path | None,
-        typer.Option("--db", envvar="RESBOT_DB", help="SQLite database (default: var/resbot.sqlite3)."),
+        typer.Option(
+            "--db", envvar="RESBOT_DB", help="SQLite database (default: var/resbot.sqlite3)."
+        ),
     ] = None,
 ) -> None:
     ctx.obj = Settings(knowledge=knowledge, db=db)

@@ -107,3 +107,27 @@ def kb_show(
     phrases = load_phrases()
     typer.echo(kb.title(entry, lang))
     typer.echo(kb.answer(entry, lang, phrases.raw("example_mark", lang)))
+
+
+@kb_app.command("lint-ja")
+def kb_lint_ja(ctx: typer.Context) -> None:
+    """Check every easy-Japanese answer against the easy-Japanese rules.
+
+    Rules: sentence length, kanji runs, honorific/humble forms, double negatives,
+    katakana loanwords, plain endings, hard words without a gloss. A finding a
+    person has reviewed is accepted with `lint_ok` in the entry. Exits 1 on findings.
+
+    Example: resbot kb lint-ja
+    """
+    from bot.core.easyja import Settings, lint, reviewed
+
+    kb = load_knowledge(settings(ctx).knowledge_dir, furigana=False)
+    cfg = Settings.load(kb.root / "easyja.yaml")
+    total = 0
+    for entry in kb.entries.values():
+        findings = reviewed(lint(entry.answer["ja"], cfg), entry.raw.get("lint_ok") or [])
+        for f in findings:
+            typer.echo(f"{entry.path}: answer: [{f.rule}] {f.detail}: {f.text}")
+        total += len(findings)
+    typer.echo(f"{'ok' if not total else 'FAILED'}: {len(kb.entries)} answers, {total} finding(s)")
+    raise typer.Exit(0 if not total else 1)

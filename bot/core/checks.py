@@ -127,7 +127,8 @@ def check(kb: KnowledgeBase, phrases: Phrases | None = None) -> Report:
             for ph in placeholders(source):
                 if ph not in kb.city.values:
                     report.errors.append(
-                        f"bot/locale/ui.pot: {key}: unresolved placeholder {{{ph}}} (not in city.yaml)"
+                        f"bot/locale/ui.pot: {key}: unresolved placeholder {{{ph}}}"
+                        " (not in city.yaml)"
                     )
 
     examples = kb.city.example_keys

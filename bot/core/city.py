@@ -43,7 +43,9 @@ class CityProfile:
         return sorted(k for k, v in self.values.items() if v.example)
 
 
-def _flatten(node: Any, prefix: str, out: dict[str, CityValue], errors: list[str], path: Path) -> None:
+def _flatten(
+    node: Any, prefix: str, out: dict[str, CityValue], errors: list[str], path: Path
+) -> None:
     if isinstance(node, dict) and "value" in node:
         value = node["value"]
         if isinstance(value, (int, float)):

@@ -56,7 +56,7 @@ def _ruby(surface: str, reading: str) -> str:
     core_reading = reading[head : len(reading) - tail]
     if not core_reading:
         return surface
-    return f"{surface[:head]}{core}({core_reading}){surface[len(surface) - tail:]}"
+    return f"{surface[:head]}{core}({core_reading}){surface[len(surface) - tail :]}"
 
 
 def _plain(text: str) -> str:

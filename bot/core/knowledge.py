@@ -167,7 +167,9 @@ def load_knowledge(root: Path | None = None, *, furigana: bool = True) -> Knowle
         if entry is None:
             continue
         if entry.id in entries:
-            errors.append(f"{path}: field `id`: {entry.id!r} is also used by {entries[entry.id].path}")
+            errors.append(
+                f"{path}: field `id`: {entry.id!r} is also used by {entries[entry.id].path}"
+            )
             continue
         entries[entry.id] = entry
     catalogs = load_catalogs(root)

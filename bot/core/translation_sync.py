@@ -9,16 +9,14 @@ from .langs import TARGET_LANGS
 COMMENTS = {
     "title": "Button label: at most 20 characters.",
     "questions": (
-        "Question variants for the entry with this title: one per line, written the way "
-        "residents of this language really type (short keyword queries, no diacritics, slang)."
+        "Question variants for the entry with this title: one per line, written the way"
+        " residents of this language really type (short keyword queries, no diacritics, slang)."
     ),
-    "answer": "Answer: natural, friendly, short sentences. Keep {placeholders} exactly as they are.",
+    "answer": "Natural, friendly, short sentences. Keep {placeholders} exactly as they are.",
 }
 
 
-def sync_translations(
-    kb: KnowledgeBase, category: str | None = None
-) -> dict[str, dict[str, int]]:
+def sync_translations(kb: KnowledgeBase, category: str | None = None) -> dict[str, dict[str, int]]:
     """Add new messages, mark changed sources fuzzy, retire vanished ones."""
     by_category: dict[str, dict[str, tuple[str, str]]] = {}
     for entry in kb.entries.values():

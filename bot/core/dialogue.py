@@ -1,0 +1,300 @@
+"""One step of conversation: `Bot.handle(incoming, session) -> Result`.
+
+Pure: no storage, no web, no SDK. A channel turns its event into an `Incoming`,
+the service loads the `Session`, and whatever comes back is rendered and saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .knowledge import Entry, KnowledgeBase, load_knowledge
+from .langs import LANGS, NATIVE_NAMES, SOURCE_LANG, platform_lang
+from .language import Lexicon, detect
+from .normalize import normalize
+from .phrases import Phrases, load_phrases
+from .retrieval import Candidate, Index, Variant
+from .types import Button, Incoming, Reply, Result, Session
+
+# Confidence thresholds on the retrieval score (tuned on the dev question set
+# and our own tuning set; see bench/ and tests/core/test_accuracy.py).
+FALLBACK_BELOW = 0.30
+CLARIFY_MARGIN = 0.035
+SURE_ABOVE = 0.70
+MAX_TEXT = 1000
+MAX_RELATED = 3
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@lru_cache(maxsize=1)
+def language_names() -> list[tuple[str, str]]:
+    """(folded name, language) pairs, longest first, for "English please"."""
+    data = yaml.safe_load((DATA / "language_names.yaml").read_text(encoding="utf-8"))
+    pairs = [(normalize(name), lang) for lang, names in data.items() for name in names]
+    pairs += [(normalize(name), lang) for lang, name in NATIVE_NAMES.items()]
+    return sorted(set(pairs), key=lambda p: len(p[0]), reverse=True)
+
+
+def named_language(text: str) -> str | None:
+    folded = f" {normalize(text)} "
+    for name, lang in language_names():
+        if f" {name} " in folded or (not name.isascii() and name in folded):
+            return lang
+    return None
+
+
+class Bot:
+    """The answering core over one knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase, phrases: Phrases | None = None) -> None:
+        self.kb = kb
+        self.phrases = phrases or load_phrases()
+        variants: list[Variant] = []
+        for entry in kb.entries.values():
+            for lang, questions in entry.questions.items():
+                for q in [*questions, entry.title.get(lang, "")]:
+                    if q.strip():
+                        variants.append(Variant(entry.id, lang, q, normalize(q)))
+        self.index = Index(variants)
+        self.lexicon = Lexicon.build((v.lang, v.text) for v in variants)
+
+    @classmethod
+    def load(cls, knowledge: Path | None = None) -> Bot:
+        return cls(load_knowledge(knowledge))
+
+    # ------------------------------------------------------------------ helpers
+    def t(self, key: str, lang: str, **fmt: str) -> str:
+        return self.phrases.t(key, lang, self.kb.city, **fmt)
+
+    def _reply_lang(
+        self, incoming: Incoming, session: Session, best: Candidate | None
+    ) -> str | None:
+        """Explicit choice > the language the message is written in > the platform's."""
+        if session.lang:
+            return session.lang
+        if incoming.kind == "text" and incoming.text:
+            found = detect(incoming.text, self.lexicon)
+            if found:
+                return found
+            if best is not None and best.score >= SURE_ABOVE:
+                return best.lang
+        return platform_lang(incoming.platform_lang) or session.last_lang
+
+    def _nav_buttons(self, lang: str) -> list[Button]:
+        return [
+            Button(self.t("btn_menu", lang), "menu"),
+            Button(self.t("btn_desk", lang), "desk"),
+        ]
+
+    def menu_buttons(self, lang: str) -> list[Button]:
+        cats = [c for c in self.kb.topics.categories if c != "meta"]
+        buttons = [Button(self.kb.topics.category_label(c, lang), f"cat:{c}") for c in cats]
+        return [*buttons, Button(self.t("btn_language", lang), "langmenu")]
+
+    def language_buttons(self) -> list[Button]:
+        return [Button(NATIVE_NAMES[lang], f"lang:{lang}") for lang in LANGS]
+
+    def _entry_button(self, entry: Entry, lang: str) -> Button:
+        return Button(self.kb.title(entry, lang)[:20], f"e:{entry.id}")
+
+    # ------------------------------------------------------------------ replies
+    def answer(self, entry: Entry, lang: str, session: Session, score: float) -> Result:
+        text = self.kb.answer(entry, lang, self.phrases.raw("example_mark", lang))
+        related = [r for r in (self.kb.entry_for(x) for x in entry.related) if r is not None]
+        buttons = [self._entry_button(r, lang) for r in related[:MAX_RELATED]]
+        buttons += self._nav_buttons(lang)
+        replies = [Reply(text, buttons)]
+        if entry.action == "greeting":
+            replies = [
+                Reply(text),
+                Reply(self.t("menu_prompt", lang), self.menu_buttons(lang)),
+            ]
+        return Result(
+            replies=replies,
+            session=replace(session, pending=[], last_lang=lang),
+            lang=lang,
+            outcome="answer",
+            topic=entry.topic,
+            entry=entry.id,
+            score=score,
+            desk_referral=entry.desk_referral,
+        )
+
+    def fallback(self, lang: str, session: Session, score: float = 0.0) -> Result:
+        text = self.t("fallback", lang) + "\n" + self.t("desk_contact", lang)
+        return Result(
+            replies=[
+                Reply(text, [*self.menu_buttons(lang), Button(self.t("btn_desk", lang), "desk")])
+            ],
+            session=replace(session, pending=[], last_lang=lang),
+            lang=lang,
+            outcome="fallback",
+            score=score,
+        )
+
+    def clarify(self, options: list[Candidate], lang: str, session: Session) -> Result:
+        entries = [self.kb.entries[c.entry_id] for c in options]
+        buttons = [self._entry_button(e, lang) for e in entries]
+        text = self.t("did_you_mean", lang)
+        return Result(
+            replies=[Reply(text, [*buttons, Button(self.t("btn_menu", lang), "menu")])],
+            session=replace(session, pending=[e.id for e in entries], last_lang=lang),
+            lang=lang,
+            outcome="clarify",
+            topic=entries[0].topic,
+            entry=None,
+            score=options[0].score,
+            choices=buttons,
+        )
+
+    def show_menu(self, lang: str, session: Session, category: str | None = None) -> Result:
+        if category and category in self.kb.topics.categories:
+            entries = [e for e in self.kb.entries.values() if e.category == category]
+            label = self.kb.topics.category_label(category, lang)
+            buttons = [self._entry_button(e, lang) for e in entries][:12]
+            text = self.t("category_prompt", lang, category=label)
+            buttons.append(Button(self.t("btn_menu", lang), "menu"))
+        else:
+            text = self.t("menu_prompt", lang)
+            buttons = self.menu_buttons(lang)
+        return Result(
+            replies=[Reply(text, buttons)],
+            session=replace(session, last_lang=lang),
+            lang=lang,
+            outcome="menu",
+        )
+
+    def set_language(self, lang: str, session: Session) -> Result:
+        session = replace(session, lang=lang, last_lang=lang)
+        return Result(
+            replies=[Reply(self.t("language_set", lang), self.menu_buttons(lang))],
+            session=session,
+            lang=lang,
+            outcome="language",
+            topic="meta.language",
+        )
+
+    def ask_language(self, lang: str, session: Session) -> Result:
+        text = "\n".join(self.t("choose_language", x) for x in LANGS)
+        return Result(
+            replies=[Reply(text, self.language_buttons())],
+            session=replace(session, last_lang=lang),
+            lang=lang,
+            outcome="language",
+            topic="meta.language",
+        )
+
+    # ------------------------------------------------------------------ dispatch
+    def handle(self, incoming: Incoming, session: Session | None = None) -> Result:
+        session = session or Session()
+        if incoming.kind == "follow":
+            lang = session.lang or platform_lang(incoming.platform_lang) or SOURCE_LANG
+            greeting = self.kb.entry_for("meta.greeting")
+            welcome = self.t("welcome", lang)
+            return Result(
+                replies=[
+                    Reply(welcome, self.menu_buttons(lang)),
+                    Reply(
+                        "\n".join(self.t("choose_language", x) for x in LANGS),
+                        self.language_buttons(),
+                    ),
+                ],
+                session=replace(session, last_lang=lang),
+                lang=lang,
+                outcome="menu",
+                topic=greeting.topic if greeting else None,
+            )
+        if incoming.kind == "postback":
+            return self._postback(incoming, session)
+        if incoming.kind == "unsupported":
+            lang = self._reply_lang(incoming, session, None) or SOURCE_LANG
+            return Result(
+                replies=[Reply(self.t("unsupported_message", lang), self.menu_buttons(lang))],
+                session=session,
+                lang=lang,
+                outcome="ignored",
+            )
+        return self._text(incoming, session)
+
+    def _postback(self, incoming: Incoming, session: Session) -> Result:
+        data = incoming.text
+        lang = self._reply_lang(replace(incoming, kind="postback"), session, None) or SOURCE_LANG
+        if data.startswith("lang:") and data[5:] in LANGS:
+            return self.set_language(data[5:], session)
+        if data == "langmenu":
+            return self.ask_language(lang, session)
+        if data.startswith("cat:"):
+            return self.show_menu(lang, session, data[4:])
+        if data.startswith("e:"):
+            entry = self.kb.entries.get(data[2:])
+            if entry is not None:
+                return self.answer(entry, lang, session, 1.0)
+        if data == "desk":
+            entry = self.kb.entry_for("meta.human")
+            if entry is not None:
+                result = self.answer(entry, lang, session, 1.0)
+                result.desk_referral = True
+                return result
+        return self.show_menu(lang, session)
+
+    def _text(self, incoming: Incoming, session: Session) -> Result:
+        text = incoming.text.strip()
+        if not text:
+            lang = self._reply_lang(incoming, session, None) or SOURCE_LANG
+            return Result(
+                replies=[Reply(self.t("empty_message", lang), self.menu_buttons(lang))],
+                session=session,
+                lang=lang,
+                outcome="fallback",
+            )
+        if len(text) > MAX_TEXT:
+            lang = (
+                self._reply_lang(replace(incoming, text=text[:200]), session, None) or SOURCE_LANG
+            )
+            return Result(
+                replies=[Reply(self.t("too_long", lang))],
+                session=session,
+                lang=lang,
+                outcome="fallback",
+            )
+        # A number answers the last "did you mean" (the CLI shows numbered options).
+        if session.pending and text.isdigit() and 1 <= int(text) <= len(session.pending):
+            entry = self.kb.entries.get(session.pending[int(text) - 1])
+            if entry is not None:
+                chosen = session.lang or session.last_lang or SOURCE_LANG
+                return self.answer(entry, chosen, session, 1.0)
+        candidates = self.index.search(text)
+        return self._answer_text(text, incoming, session, candidates)
+
+    def _answer_text(
+        self, text: str, incoming: Incoming, session: Session, candidates: list[Candidate]
+    ) -> Result:
+        best = candidates[0] if candidates else None
+        lang = self._reply_lang(incoming, session, best)
+        if best is None or best.score < FALLBACK_BELOW:
+            named = named_language(text)
+            if named:
+                return self.set_language(named, session)
+            return self.fallback(lang or SOURCE_LANG, session, best.score if best else 0.0)
+        entry = self.kb.entries[best.entry_id]
+        if entry.action == "language":
+            named = named_language(text)
+            if named:
+                return self.set_language(named, session)
+            return self.ask_language(lang or SOURCE_LANG, session)
+        rivals = [c for c in candidates[1:] if best.score - c.score < CLARIFY_MARGIN]
+        if rivals and best.score < SURE_ABOVE:
+            return self.clarify([best, *rivals[:2]], lang or SOURCE_LANG, session)
+        result = self.answer(entry, lang or SOURCE_LANG, session, best.score)
+        if lang is None:
+            # We could not tell the language: answer, and offer the language menu.
+            result.replies.append(
+                Reply(
+                    "\n".join(self.t("choose_language", x) for x in LANGS), self.language_buttons()
+                )
+            )
+        return result

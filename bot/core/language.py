@@ -1,0 +1,149 @@
+"""Which of our seven languages a message is written in, or no verdict.
+
+lingua alone misreads the way residents type: Vietnamese without tone marks
+("ngay nao do rac nhua") looks like Tagalog to it, and a short kanji-only text
+can be Japanese or Chinese. So three kinds of evidence are combined:
+1. script and letters that only one of our languages uses (kana, đ ơ ư, ã õ ç, ñ ¿);
+2. lingua's confidence values, restricted to our seven languages;
+3. the words of our own knowledge base: which language's question variants use
+   the message's words (a small lexicon model built from content we curate).
+A verdict needs a clear margin; short ambiguous text gives None.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import pairwise
+from typing import Any
+
+from .langs import LANGS
+from .normalize import has_han, has_kana, normalize, tokens
+
+_VI_LETTERS = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE)
+_PT_LETTERS = re.compile(r"[ãõç]", re.IGNORECASE)
+_ES_LETTERS = re.compile(r"[ñ¿¡]", re.IGNORECASE)
+_LATIN_WORD = re.compile(r"[a-zA-ZÀ-ỹ]")
+
+MIN_MARGIN = 0.2
+
+
+@lru_cache(maxsize=1)
+def _lingua() -> Any:
+    from lingua import Language, LanguageDetectorBuilder
+
+    ours = [
+        Language.JAPANESE,
+        Language.VIETNAMESE,
+        Language.PORTUGUESE,
+        Language.SPANISH,
+        Language.TAGALOG,
+        Language.ENGLISH,
+        Language.CHINESE,
+    ]
+    return LanguageDetectorBuilder.from_languages(*ours).with_preloaded_language_models().build()
+
+
+_LINGUA_CODES = {
+    "JAPANESE": "ja",
+    "VIETNAMESE": "vi",
+    "PORTUGUESE": "pt",
+    "SPANISH": "es",
+    "TAGALOG": "tl",
+    "ENGLISH": "en",
+    "CHINESE": "zh",
+}
+
+
+@dataclass
+class Lexicon:
+    """Per language, the folded words (or CJK bigrams) its question variants use."""
+
+    words: dict[str, Counter[str]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, texts: Iterable[tuple[str, str]]) -> Lexicon:
+        words: dict[str, Counter[str]] = {lang: Counter() for lang in LANGS}
+        for lang, text in texts:
+            if lang in words:
+                words[lang].update(_units(normalize(text)))
+        return cls(words)
+
+    def scores(self, units: list[str]) -> dict[str, float]:
+        """Share of the message's units each language's vocabulary contains,
+        weighted so that a word used by every language counts little."""
+        if not units:
+            return {}
+        totals: dict[str, float] = dict.fromkeys(LANGS, 0.0)
+        weight_sum = 0.0
+        for unit in units:
+            present = [lang for lang, vocab in self.words.items() if unit in vocab]
+            if not present:
+                continue
+            weight = 1.0 / len(present)
+            weight_sum += 1.0
+            for lang in present:
+                totals[lang] += weight
+        if not weight_sum:
+            return {}
+        return {lang: totals[lang] / len(units) for lang in LANGS}
+
+
+def _units(folded: str) -> list[str]:
+    toks = tokens(folded)
+    out = [t for t in toks if len(t) > 1 or not t.isascii()]
+    cjk = [t for t in toks if len(t) == 1 and not t.isascii()]
+    out += [a + b for a, b in pairwise(cjk)]
+    return out
+
+
+def detect(text: str, lexicon: Lexicon | None = None) -> str | None:
+    """The language `text` is written in, or None when the evidence is not clear."""
+    text = text.strip()
+    if not text:
+        return None
+    if has_kana(text):
+        return "ja"
+    if _VI_LETTERS.search(text):
+        return "vi"
+    folded = normalize(text)
+    units = _units(folded)
+    lex = lexicon.scores(units) if lexicon else {}
+    if has_han(text) and not _LATIN_WORD.search(text):
+        # Kanji only: Japanese or Chinese. Our own vocabulary decides; lingua breaks ties.
+        ja, zh = lex.get("ja", 0.0), lex.get("zh", 0.0)
+        if ja > zh:
+            return "ja"
+        if zh > ja:
+            return "zh"
+        conf = _confidences(text)
+        return "ja" if conf.get("ja", 0) > conf.get("zh", 0) else "zh"
+    if not _LATIN_WORD.search(text):
+        return None
+    if _PT_LETTERS.search(text):
+        return "pt"
+    if _ES_LETTERS.search(text):
+        return "es"
+    lexical = {lang: v for lang, v in lex.items() if v > 0}
+    if len(units) < 2 and len(folded) < 8 and len(lexical) != 1:
+        # One short word ("ok", "menu", "basura") is shared by too many languages.
+        return None
+    conf = _confidences(text)
+    combined = {
+        lang: 0.5 * conf.get(lang, 0.0) + 0.5 * lex.get(lang, 0.0)
+        for lang in LANGS
+        if lang not in ("ja", "zh")
+    }
+    ranked = sorted(combined.items(), key=lambda kv: kv[1], reverse=True)
+    best, second = ranked[0], ranked[1]
+    if best[1] - second[1] < MIN_MARGIN * max(best[1], 1e-9) or best[1] < 0.25:
+        return None
+    return best[0]
+
+
+def _confidences(text: str) -> dict[str, float]:
+    values = _lingua().compute_language_confidence_values(text)
+    return {_LINGUA_CODES[v.language.name]: float(v.value) for v in values}

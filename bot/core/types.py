@@ -1,0 +1,68 @@
+"""Plain values passed between channels, the service and the core."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Outcome = Literal["answer", "clarify", "fallback", "menu", "language", "ignored"]
+
+
+@dataclass(frozen=True)
+class Button:
+    """A choice offered to the resident. `data` is what comes back when tapped."""
+
+    label: str
+    data: str
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: list[Button] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a resident did, in channel-neutral form."""
+
+    kind: Literal["text", "postback", "follow", "unsupported"] = "text"
+    text: str = ""
+    platform_lang: str | None = None  # LINE profile language, Telegram language_code
+
+
+@dataclass
+class Session:
+    """What the bot remembers about one resident across messages and channels."""
+
+    lang: str | None = None  # explicit choice from the language menu
+    last_lang: str | None = None  # the language we answered in last time
+    area: str | None = None  # garbage collection area
+    pending: list[str] = field(default_factory=list)  # entry ids offered in "did you mean"
+    awaiting: str | None = None  # e.g. "area" while we wait for the area name
+    awaiting_payload: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Session:
+        if not data:
+            return cls()
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+@dataclass
+class Result:
+    """The core's answer to one Incoming, plus what the KPI log needs to count."""
+
+    replies: list[Reply]
+    session: Session
+    lang: str
+    outcome: Outcome
+    topic: str | None = None
+    entry: str | None = None
+    score: float = 0.0
+    choices: list[Button] = field(default_factory=list)
+    desk_referral: bool = False

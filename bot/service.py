@@ -1,0 +1,72 @@
+"""The only glue: load session -> core -> save session -> log the interaction."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import time
+import uuid
+
+from bot.core.dialogue import Bot
+from bot.core.types import Incoming, Result, Session
+from bot.privacy import mask
+from bot.storage import Store, now_iso
+
+
+def user_key(channel: str, user_id: str, secret: bytes) -> str:
+    """Pseudonymous key: HMAC-SHA256 of channel + platform id; the raw id is never stored."""
+    return hmac.new(secret, f"{channel}:{user_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def secret_from_env() -> bytes:
+    value = os.environ.get("RESBOT_SECRET_KEY")
+    if value:
+        return value.encode()
+    # Development default: pseudonyms are stable on this machine only.
+    return b"resbot-development-key-change-me"
+
+
+class Service:
+    def __init__(self, bot: Bot, store: Store, secret: bytes | None = None) -> None:
+        self.bot = bot
+        self.store = store
+        self.secret = secret or secret_from_env()
+
+    def handle(
+        self,
+        channel: str,
+        user_id: str,
+        incoming: Incoming,
+        event_id: str | None = None,
+        *,
+        lang: str | None = None,
+    ) -> Result | None:
+        """Answer one event. None when this event id was already handled (redelivery)."""
+        key = user_key(channel, user_id, self.secret)
+        if event_id and self.store.seen(event_id):
+            return None
+        started = time.perf_counter()
+        session = Session.from_dict(self.store.load_session(key))
+        if lang:
+            session.lang = lang
+        result = self.bot.handle(incoming, session)
+        self.store.save_session(key, result.session.to_dict())
+        self.store.log(
+            {
+                "event_id": event_id or f"{channel}:{uuid.uuid4().hex}",
+                "ts": now_iso(),
+                "channel": channel,
+                "user_key": key,
+                "kind": incoming.kind,
+                "lang": result.lang,
+                "outcome": result.outcome,
+                "topic": result.topic,
+                "entry": result.entry,
+                "score": round(result.score, 4),
+                "desk_referral": int(result.desk_referral),
+                "latency_ms": round((time.perf_counter() - started) * 1000, 3),
+                "text": mask(incoming.text) if incoming.kind == "text" else None,
+            }
+        )
+        return result

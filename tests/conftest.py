@@ -1,0 +1,31 @@
+"""Shared fixtures: the shipped knowledge base, loaded once, and ../shared when present."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.core.dialogue import Bot
+from bot.core.knowledge import KnowledgeBase, load_knowledge
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+def shared_path(*parts: str) -> Path:
+    """A file of ../shared, or skip: a city that clones resbot alone has no ../shared."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent (../shared is only next to the development checkout)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    return load_knowledge(REPO / "knowledge")
+
+
+@pytest.fixture(scope="session")
+def bot(kb: KnowledgeBase) -> Bot:
+    return Bot(kb)
