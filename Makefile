@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/resbot chat
+	$(BIN)/resbot serve
 
 test: $(STAMP)
 	$(BIN)/ruff check bot tests bench

@@ -1,4 +1,7 @@
-"""The only glue: load session -> core -> save session -> log the interaction."""
+"""The only glue: load session -> core -> save session -> log the interaction.
+
+Channels call this with channel-neutral values; it knows nothing of their SDKs.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ from bot.core.types import Incoming, Result, Session
 from bot.privacy import mask
 from bot.storage import Store, now_iso
 
+DEV_SECRET = b"resbot-development-key-change-me"
+
 
 def user_key(channel: str, user_id: str, secret: bytes) -> str:
     """Pseudonymous key: HMAC-SHA256 of channel + platform id; the raw id is never stored."""
@@ -21,10 +26,8 @@ def user_key(channel: str, user_id: str, secret: bytes) -> str:
 
 def secret_from_env() -> bytes:
     value = os.environ.get("RESBOT_SECRET_KEY")
-    if value:
-        return value.encode()
     # Development default: pseudonyms are stable on this machine only.
-    return b"resbot-development-key-change-me"
+    return value.encode() if value else DEV_SECRET
 
 
 class Service:
@@ -32,6 +35,9 @@ class Service:
         self.bot = bot
         self.store = store
         self.secret = secret or secret_from_env()
+
+    def key(self, channel: str, user_id: str) -> str:
+        return user_key(channel, user_id, self.secret)
 
     def handle(
         self,
@@ -43,22 +49,21 @@ class Service:
         lang: str | None = None,
     ) -> Result | None:
         """Answer one event. None when this event id was already handled (redelivery)."""
-        key = user_key(channel, user_id, self.secret)
-        if event_id and self.store.seen(event_id):
+        key = self.key(channel, user_id)
+        event_id = event_id or f"{channel}:{uuid.uuid4().hex}"
+        if not self.store.claim(event_id, channel, key, incoming.kind):
             return None
         started = time.perf_counter()
+        self.store.touch_user(key, channel, follow=True if incoming.kind == "follow" else None)
         session = Session.from_dict(self.store.load_session(key))
         if lang:
             session.lang = lang
         result = self.bot.handle(incoming, session)
         self.store.save_session(key, result.session.to_dict())
-        self.store.log(
+        self.store.complete(
+            event_id,
             {
-                "event_id": event_id or f"{channel}:{uuid.uuid4().hex}",
                 "ts": now_iso(),
-                "channel": channel,
-                "user_key": key,
-                "kind": incoming.kind,
                 "lang": result.lang,
                 "outcome": result.outcome,
                 "topic": result.topic,
@@ -67,6 +72,17 @@ class Service:
                 "desk_referral": int(result.desk_referral),
                 "latency_ms": round((time.perf_counter() - started) * 1000, 3),
                 "text": mask(incoming.text) if incoming.kind == "text" else None,
-            }
+            },
         )
         return result
+
+    def record(self, channel: str, user_id: str | None, kind: str, event_id: str | None) -> bool:
+        """Log an event that gets no answer (unfollow, unknown types...). False if seen."""
+        key = self.key(channel, user_id) if user_id else ""
+        event_id = event_id or f"{channel}:{uuid.uuid4().hex}"
+        if not self.store.claim(event_id, channel, key, kind):
+            return False
+        if user_id and kind == "unfollow":
+            self.store.touch_user(key, channel, follow=False)
+        self.store.complete(event_id, {"outcome": "ignored"})
+        return True

@@ -1,11 +1,15 @@
-"""SQLite storage (sqlite-utils): sessions and the interaction log.
+"""SQLite storage (sqlite-utils): sessions, users and the interaction log.
 
 One write path for everything the service keeps; the core never imports this.
+The connection may be used from the server's worker threads, so writes are
+serialized with a lock (SQLite allows one writer at a time anyway).
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,19 +27,31 @@ class Store:
     def __init__(self, path: Path | str) -> None:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite_utils.Database(str(path))
+        conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self.db = sqlite_utils.Database(conn)
+        self.lock = threading.RLock()
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=5000")
         self._migrate()
 
     def _migrate(self) -> None:
-        sessions = self.db.table("sessions")
-        if not sessions.exists():
-            sessions.create({"user_key": str, "data": str, "updated": str}, pk="user_key")
-        interactions = self.db.table("interactions")
-        if not interactions.exists():
-            interactions.create(
+        if not self.db["sessions"].exists():
+            self.db["sessions"].create({"user_key": str, "data": str, "updated": str}, pk="user_key")
+        if not self.db["users"].exists():
+            self.db["users"].create(
+                {
+                    "user_key": str,
+                    "channel": str,
+                    "active": int,
+                    "first_seen": str,
+                    "followed": str,
+                    "unfollowed": str,
+                },
+                pk="user_key",
+            )
+        if not self.db["interactions"].exists():
+            self.db["interactions"].create(
                 {
                     "id": int,
                     "event_id": str,
@@ -54,36 +70,69 @@ class Store:
                 },
                 pk="id",
             )
-            interactions.create_index(["event_id"], unique=True)
-            interactions.create_index(["ts"])
+            self.db["interactions"].create_index(["event_id"], unique=True)
+            self.db["interactions"].create_index(["ts"])
         self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
+    # ------------------------------------------------------------------ sessions
     def load_session(self, user_key: str) -> dict[str, Any] | None:
-        rows = list(self.db.query("select data from sessions where user_key = ?", [user_key]))
+        with self.lock:
+            rows = list(self.db.query("select data from sessions where user_key = ?", [user_key]))
         return json.loads(rows[0]["data"]) if rows else None
 
     def save_session(self, user_key: str, data: dict[str, Any]) -> None:
-        self.db.table("sessions").upsert(
-            {
-                "user_key": user_key,
-                "data": json.dumps(data, ensure_ascii=False),
-                "updated": now_iso(),
-            },
-            pk="user_key",
-        )
+        with self.lock:
+            self.db.execute(
+                "insert into sessions (user_key, data, updated) values (?, ?, ?)"
+                " on conflict(user_key) do update set data = excluded.data,"
+                " updated = excluded.updated",
+                [user_key, json.dumps(data, ensure_ascii=False), now_iso()],
+            )
 
-    def seen(self, event_id: str) -> bool:
-        rows = list(self.db.query("select 1 from interactions where event_id = ?", [event_id]))
-        return bool(rows)
+    # ------------------------------------------------------------------ users
+    def touch_user(self, user_key: str, channel: str, *, follow: bool | None = None) -> None:
+        """Record that a user exists; follow=True/False records (un)follow."""
+        ts = now_iso()
+        with self.lock:
+            self.db.execute(
+                "insert into users (user_key, channel, active, first_seen) values (?, ?, 1, ?)"
+                " on conflict(user_key) do nothing",
+                [user_key, channel, ts],
+            )
+            if follow is True:
+                self.db.execute(
+                    "update users set active = 1, followed = ? where user_key = ?", [ts, user_key]
+                )
+            elif follow is False:
+                self.db.execute(
+                    "update users set active = 0, unfollowed = ? where user_key = ?", [ts, user_key]
+                )
 
-    def log(self, row: dict[str, Any]) -> bool:
-        """Insert one interaction; False when its event id was already logged."""
-        with self.db.conn:
+    def is_active(self, user_key: str) -> bool:
+        with self.lock:
+            rows = list(self.db.query("select active from users where user_key = ?", [user_key]))
+        return bool(rows[0]["active"]) if rows else True
+
+    # ------------------------------------------------------------------ log
+    def claim(self, event_id: str, channel: str, user_key: str, kind: str) -> bool:
+        """Reserve an event id before handling it: False means it was already handled,
+        so a redelivered webhook gets neither a second reply nor a second log row."""
+        with self.lock:
             cur = self.db.conn.execute(
-                "insert or ignore into interactions (event_id, ts, channel, user_key, kind, lang,"
-                " outcome, topic, entry, score, desk_referral, latency_ms, text)"
-                " values (:event_id, :ts, :channel, :user_key, :kind, :lang, :outcome, :topic,"
-                " :entry, :score, :desk_referral, :latency_ms, :text)",
-                row,
+                "insert or ignore into interactions (event_id, ts, channel, user_key, kind, outcome)"
+                " values (?, ?, ?, ?, ?, 'pending')",
+                [event_id, now_iso(), channel, user_key, kind],
             )
         return cur.rowcount == 1
+
+    def complete(self, event_id: str, row: dict[str, Any]) -> None:
+        cols = ", ".join(f"{k} = :{k}" for k in row)
+        with self.lock:
+            self.db.conn.execute(
+                f"update interactions set {cols} where event_id = :event_id",
+                {**row, "event_id": event_id},
+            )
+
+    def count(self, sql: str = "select count(*) as n from interactions") -> int:
+        with self.lock:
+            return int(next(iter(self.db.query(sql)))["n"])

@@ -191,7 +191,7 @@ class Bot:
     # ------------------------------------------------------------------ dispatch
     def handle(self, incoming: Incoming, session: Session | None = None) -> Result:
         session = session or Session()
-        if incoming.kind == "follow":
+        if incoming.kind in ("follow", "join"):
             lang = session.lang or platform_lang(incoming.platform_lang) or SOURCE_LANG
             greeting = self.kb.entry_for("meta.greeting")
             welcome = self.t("welcome", lang)

@@ -26,7 +26,7 @@ class Reply:
 class Incoming:
     """One thing a resident did, in channel-neutral form."""
 
-    kind: Literal["text", "postback", "follow", "unsupported"] = "text"
+    kind: Literal["text", "postback", "follow", "join", "unsupported"] = "text"
     text: str = ""
     platform_lang: str | None = None  # LINE profile language, Telegram language_code
 

@@ -41,6 +41,7 @@ class Table:
 
     path: Path
     header: list[str]
+    header_line: int
     rows: list[tuple[int, list[str]]] = field(default_factory=list)
 
 
@@ -67,7 +68,7 @@ def _decode(path: Path, problems: list[Problem]) -> str | None:
 
 
 def read_table(path: Path, problems: list[Problem]) -> Table | None:
-    """Read, decode and fold one file; None (with a problem) if it cannot be read.
+    """Read, decode and fold one file; None if it cannot be decoded or has no header.
 
     Rows shorter than the header are padded (warning); cells past the header are
     dropped (error when not empty). Empty rows are skipped with a warning.
@@ -88,7 +89,7 @@ def read_table(path: Path, problems: list[Problem]) -> Table | None:
             header = folded
             while header and not header[-1]:
                 header.pop()
-            table = Table(path, header)
+            table = Table(path, header, line)
             continue
         assert table is not None
         n = len(header)
@@ -115,8 +116,6 @@ def read_table(path: Path, problems: list[Problem]) -> Table | None:
                 )
             folded = folded[:n]
         table.rows.append((line, folded))
-    if table is None:
-        problems.append(Problem(str(path), None, "error", "file is empty (no header)"))
     return table
 
 

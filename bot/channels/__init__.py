@@ -1,0 +1,1 @@
+"""Thin channel adapters: platform events in, `Incoming` to the service, replies out."""

@@ -1,0 +1,165 @@
+"""LINE Messaging API adapter (line-bot-sdk v3, async client).
+
+Thin on purpose: verify and parse with the SDK, turn each event into an
+`Incoming`, let the service answer, render the replies as LINE messages.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from linebot.v3 import WebhookParser
+from linebot.v3.exceptions import InvalidSignatureError
+from linebot.v3.messaging import (
+    AsyncApiClient,
+    AsyncMessagingApi,
+    Configuration,
+    PostbackAction,
+    QuickReply,
+    QuickReplyItem,
+    ReplyMessageRequest,
+    TextMessage,
+)
+from linebot.v3.webhooks import (
+    FollowEvent,
+    JoinEvent,
+    MessageEvent,
+    PostbackEvent,
+    TextMessageContent,
+    UnfollowEvent,
+)
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from bot.core.types import Incoming, Reply, Result
+from bot.service import Service
+
+from .limits import split_text
+
+log = logging.getLogger("resbot.line")
+
+MAX_MESSAGES = 5
+MAX_TEXT = 5000
+MAX_QUICK_REPLIES = 13
+MAX_LABEL = 20
+MAX_DATA = 300
+
+
+def render(replies: list[Reply]) -> list[TextMessage]:
+    """Replies -> at most 5 LINE text messages, buttons as quick replies on the last."""
+    texts: list[str] = []
+    for reply in replies:
+        texts += split_text(reply.text, MAX_TEXT)
+    if len(texts) > MAX_MESSAGES:
+        # Keep the limit by joining the overflow into the last allowed message.
+        head, tail = texts[: MAX_MESSAGES - 1], "\n\n".join(texts[MAX_MESSAGES - 1 :])
+        texts = head + split_text(tail, MAX_TEXT)[:1]
+    buttons = [b for r in replies for b in r.buttons]
+    seen: set[str] = set()
+    items = []
+    for b in buttons:
+        if b.data in seen or len(b.data) > MAX_DATA:
+            continue
+        seen.add(b.data)
+        label = b.label[:MAX_LABEL]
+        items.append(QuickReplyItem(action=PostbackAction(label=label, data=b.data, displayText=label)))
+    messages = [TextMessage(text=t) for t in texts]
+    if items and messages:
+        messages[-1].quick_reply = QuickReply(items=items[:MAX_QUICK_REPLIES])
+    return messages
+
+
+class LineChannel:
+    name = "line"
+
+    def __init__(self, service: Service, channel_secret: str, access_token: str, api_base: str):
+        self.service = service
+        self.parser = WebhookParser(channel_secret)
+        self.configuration = Configuration(access_token=access_token, host=api_base)
+        self.client: AsyncApiClient | None = None
+        self._api: AsyncMessagingApi | None = None
+
+    async def start(self) -> None:
+        # aiohttp wants the running loop: the client is made when the server starts.
+        self.client = AsyncApiClient(self.configuration)
+        self._api = AsyncMessagingApi(self.client)
+
+    async def stop(self) -> None:
+        if self.client is not None:
+            await self.client.close()
+
+    @property
+    def api(self) -> AsyncMessagingApi:
+        if self._api is None:
+            raise RuntimeError("LineChannel.start() was not called")
+        return self._api
+
+    async def webhook(self, request: Request) -> Response:
+        signature = request.headers.get("X-Line-Signature", "")
+        body = (await request.body()).decode("utf-8", errors="replace")
+        if not signature:
+            return PlainTextResponse("missing signature", status_code=401)
+        try:
+            events = self.parser.parse(body, signature)
+        except InvalidSignatureError:
+            log.warning("LINE webhook refused: invalid signature")
+            return PlainTextResponse("invalid signature", status_code=401)
+        except Exception:  # the SDK raises ValueError or pydantic errors on bad JSON
+            log.warning("LINE webhook refused: malformed body")
+            return PlainTextResponse("malformed body", status_code=400)
+        for event in events:
+            try:
+                await self.dispatch(event)
+            except Exception:
+                # One bad event must not lose the others or make LINE redeliver all.
+                log.exception("LINE event %s failed", getattr(event, "webhook_event_id", "?"))
+        return PlainTextResponse("OK")
+
+    async def dispatch(self, event: Any) -> None:
+        event_id = getattr(event, "webhook_event_id", None)
+        source = getattr(event, "source", None)
+        user_id: str | None = getattr(source, "user_id", None)
+        kind = getattr(source, "type", "user")
+        chat_id = getattr(source, "group_id", None) or getattr(source, "room_id", None)
+        incoming: Incoming | None = None
+        if isinstance(event, MessageEvent) and kind == "user":
+            if isinstance(event.message, TextMessageContent):
+                incoming = Incoming(kind="text", text=event.message.text)
+            else:
+                incoming = Incoming(kind="unsupported")
+        elif isinstance(event, PostbackEvent) and kind == "user":
+            incoming = Incoming(kind="postback", text=event.postback.data)
+        elif isinstance(event, FollowEvent) and user_id:
+            incoming = Incoming(kind="follow", platform_lang=await self.profile_language(user_id))
+        elif isinstance(event, JoinEvent) and chat_id:
+            incoming = Incoming(kind="join")
+            user_id = f"chat:{chat_id}"
+        if incoming is None or not user_id or not getattr(event, "reply_token", None):
+            # Unfollow, leave, unsend, beacons, group chatter, unknown types: log, no reply.
+            event_type = getattr(event, "type", None) or "unknown"
+            kind_name = "unfollow" if isinstance(event, UnfollowEvent) else str(event_type)
+            self.service.record(self.name, user_id, kind_name, event_id)
+            return
+        result = self.service.handle(self.name, user_id, incoming, event_id)
+        if result is None:
+            log.info("LINE event %s already handled (redelivery): no second reply", event_id)
+            return
+        await self.reply(event.reply_token, result)
+
+    async def profile_language(self, user_id: str) -> str | None:
+        try:
+            profile = await self.api.get_profile(user_id)
+        except Exception:
+            log.warning("LINE profile lookup failed; using the default language")
+            return None
+        return getattr(profile, "language", None)
+
+    async def reply(self, token: str, result: Result) -> None:
+        messages = render(result.replies)
+        if not messages:
+            return
+        try:
+            await self.api.reply_message(ReplyMessageRequest(replyToken=token, messages=messages))
+        except Exception:
+            log.exception("LINE reply failed (the interaction is logged)")

@@ -1,0 +1,168 @@
+"""Telegram adapter: python-telegram-bot v22 in custom-webhook mode.
+
+The Application runs without an Updater on the server's own event loop; the
+webhook route checks the secret token, parses the Update with PTB and lets
+PTB's handlers route it. Dialogue state stays in SQLite, not in PTB objects.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.core.types import Incoming, Reply
+from bot.service import Service
+
+from .limits import split_text
+
+log = logging.getLogger("resbot.telegram")
+
+MAX_TEXT = 4096
+MAX_CALLBACK_BYTES = 64
+COMMANDS = {"menu": "menu", "language": "langmenu", "area": "area"}
+
+
+def keyboard(replies: list[Reply]) -> InlineKeyboardMarkup | None:
+    rows: list[list[InlineKeyboardButton]] = []
+    seen: set[str] = set()
+    for b in (b for r in replies for b in r.buttons):
+        if b.data in seen or len(b.data.encode()) > MAX_CALLBACK_BYTES:
+            continue
+        seen.add(b.data)
+        button = InlineKeyboardButton(b.label, callback_data=b.data)
+        if rows and len(rows[-1]) < 2:
+            rows[-1].append(button)
+        else:
+            rows.append([button])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+class TelegramChannel:
+    name = "telegram"
+
+    def __init__(self, service: Service, token: str, secret_token: str, api_base: str) -> None:
+        self.service = service
+        self.secret_token = secret_token.encode()
+        self.app = Application.builder().token(token).base_url(api_base).updater(None).build()
+        private = filters.ChatType.PRIVATE
+        self.app.add_handler(CommandHandler("start", self.on_start, filters=private))
+        self.app.add_handler(CommandHandler(list(COMMANDS), self.on_command, filters=private))
+        self.app.add_handler(CallbackQueryHandler(self.on_callback))
+        self.app.add_handler(
+            MessageHandler(private & filters.UpdateType.MESSAGES & filters.TEXT, self.on_text)
+        )
+        self.app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGES, self.on_media))
+        self.app.add_handler(ChatMemberHandler(self.on_member, ChatMemberHandler.MY_CHAT_MEMBER))
+        # Anything no handler above took (group chatter, channel posts...): log only.
+        self.app.add_handler(TypeHandler(Update, self.on_other))
+
+    async def start(self) -> None:
+        await self.app.initialize()
+        await self.app.start()
+
+    async def stop(self) -> None:
+        await self.app.stop()
+        await self.app.shutdown()
+
+    async def webhook(self, request: Request) -> Response:
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "").encode()
+        if not hmac.compare_digest(given, self.secret_token):
+            log.warning("Telegram webhook refused: wrong secret token")
+            return PlainTextResponse("forbidden", status_code=403)
+        try:
+            data = json.loads(await request.body())
+            update = Update.de_json(data, self.app.bot) if isinstance(data, dict) else None
+        except Exception:
+            update = None
+        if update is None:
+            return PlainTextResponse("malformed update", status_code=400)
+        try:
+            await self.app.process_update(update)
+        except Exception:
+            log.exception("Telegram update %s failed", update.update_id)
+        return PlainTextResponse("OK")
+
+    # ------------------------------------------------------------------ handlers
+    async def _answer(self, update: Update, incoming: Incoming) -> None:
+        user = update.effective_user
+        chat = update.effective_chat
+        if user is None or chat is None:
+            return
+        incoming = Incoming(
+            kind=incoming.kind, text=incoming.text, platform_lang=user.language_code
+        )
+        result = self.service.handle(self.name, str(user.id), incoming, f"tg:{update.update_id}")
+        if result is None:
+            log.info("Telegram update %s already handled: no second reply", update.update_id)
+            return
+        texts = [t for r in result.replies for t in split_text(r.text, MAX_TEXT)]
+        markup = keyboard(result.replies)
+        for i, text in enumerate(texts):
+            last = i == len(texts) - 1
+            try:
+                await self.app.bot.send_message(chat.id, text, reply_markup=markup if last else None)
+            except Exception:
+                log.exception("Telegram send failed (the interaction is logged)")
+                return
+
+    async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._answer(update, Incoming(kind="follow"))
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        text = (update.effective_message.text if update.effective_message else "") or ""
+        command = text.split()[0].lstrip("/").split("@")[0]
+        await self._answer(update, Incoming(kind="postback", text=COMMANDS.get(command, "menu")))
+
+    async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        try:
+            await query.answer()
+        except Exception:
+            log.warning("Telegram answerCallbackQuery failed")
+        await self._answer(update, Incoming(kind="postback", text=query.data or "menu"))
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # Edited messages land here too: the resident corrected a typo, so answer again.
+        message = update.effective_message
+        await self._answer(update, Incoming(kind="text", text=(message.text if message else "") or ""))
+
+    async def on_media(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        caption = message.caption if message else None
+        if caption:
+            await self._answer(update, Incoming(kind="text", text=caption))
+        else:
+            await self._answer(update, Incoming(kind="unsupported"))
+
+    async def on_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        change = update.my_chat_member
+        user = update.effective_user
+        if change is None or user is None:
+            return
+        status = change.new_chat_member.status
+        kind = "unfollow" if status in (ChatMember.BANNED, ChatMember.LEFT) else "member"
+        self.service.record(self.name, str(user.id), kind, f"tg:{update.update_id}")
+
+    async def on_other(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if isinstance(update, Update):
+            user = update.effective_user
+            self.service.record(
+                self.name, str(user.id) if user else None, "ignored", f"tg:{update.update_id}"
+            )

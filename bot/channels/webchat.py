@@ -1,0 +1,82 @@
+"""The web chat's JSON API: the same bot, buttons and session as the chat apps."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from bot.core.langs import LANGS
+from bot.core.types import Incoming, Result
+from bot.service import Service
+
+COOKIE = "resbot_sid"
+MAX_TEXT = 2000
+
+
+def result_payload(result: Result) -> dict[str, Any]:
+    return {
+        "lang": result.lang,
+        "outcome": result.outcome,
+        "topic": result.topic,
+        "replies": [
+            {"text": r.text, "buttons": [{"label": b.label, "data": b.data} for b in r.buttons]}
+            for r in result.replies
+        ],
+    }
+
+
+class WebChat:
+    name = "web"
+
+    def __init__(self, service: Service, cookie_secure: bool = False) -> None:
+        self.service = service
+        self.cookie_secure = cookie_secure
+
+    def session_id(self, request: Request) -> tuple[str, bool]:
+        sid = request.cookies.get(COOKIE, "")
+        if 16 <= len(sid) <= 64 and sid.replace("-", "").replace("_", "").isalnum():
+            return sid, False
+        return secrets.token_urlsafe(24), True
+
+    def set_cookie(self, response: Response, sid: str) -> None:
+        response.set_cookie(
+            COOKIE, sid, max_age=180 * 86400, httponly=True, samesite="lax", secure=self.cookie_secure
+        )
+
+    async def api(self, request: Request) -> Response:
+        """POST {"text": ...} | {"postback": ...} | {"start": true, "lang": browser language}."""
+        try:
+            data = json.loads(await request.body())
+        except ValueError:
+            return JSONResponse({"error": "the body must be JSON"}, status_code=400)
+        if not isinstance(data, dict):
+            return JSONResponse({"error": "the body must be a JSON object"}, status_code=400)
+        text, postback = data.get("text"), data.get("postback")
+        lang = data.get("lang")
+        if lang is not None and lang not in LANGS:
+            return JSONResponse({"error": f"lang must be one of {list(LANGS)}"}, status_code=400)
+        if data.get("start"):
+            incoming = Incoming(kind="follow", platform_lang=lang or _accept_language(request))
+        elif isinstance(postback, str) and postback:
+            incoming = Incoming(kind="postback", text=postback[:300])
+        elif isinstance(text, str):
+            incoming = Incoming(kind="text", text=text[: MAX_TEXT + 1])
+        else:
+            return JSONResponse({"error": "send text, postback or start"}, status_code=400)
+        sid, new = self.session_id(request)
+        result = self.service.handle(self.name, sid, incoming)
+        assert result is not None  # no platform event id: never a redelivery
+        response = JSONResponse(result_payload(result))
+        if new:
+            self.set_cookie(response, sid)
+        return response
+
+
+def _accept_language(request: Request) -> str | None:
+    header = request.headers.get("accept-language", "")
+    first = header.split(",")[0].split(";")[0].strip()
+    return first or None

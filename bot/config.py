@@ -1,0 +1,72 @@
+"""Server configuration from the environment or a `.env` file (Starlette's Config).
+
+Nothing is required: with no tokens the LINE and Telegram routes stay off and
+the web chat and CLI work at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.config import Config
+from starlette.datastructures import Secret
+
+from bot.core.knowledge import default_knowledge_dir
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: Path
+    knowledge: Path
+    secret_key: Secret
+    line_channel_secret: Secret | None
+    line_access_token: Secret | None
+    line_api_base: str
+    telegram_token: Secret | None
+    telegram_secret_token: Secret | None
+    telegram_api_base: str
+    public_base_url: str
+    host: str
+    port: int
+    max_body_bytes: int
+    cookie_secure: bool
+
+    @property
+    def line_enabled(self) -> bool:
+        return bool(self.line_channel_secret and self.line_access_token)
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_token and self.telegram_secret_token)
+
+
+def _secret(config: Config, name: str) -> Secret | None:
+    value = config(name, cast=str, default="")
+    return Secret(value) if value else None
+
+
+def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> Settings:
+    config = Config(str(env_file) if env_file and Path(env_file).exists() else None)
+    values: dict[str, object] = {
+        "db_path": Path(config("RESBOT_DB", cast=str, default="var/resbot.sqlite3")),
+        "knowledge": Path(config("RESBOT_KNOWLEDGE", cast=str, default=str(default_knowledge_dir()))),
+        "secret_key": Secret(
+            config("RESBOT_SECRET_KEY", cast=str, default="resbot-development-key-change-me")
+        ),
+        "line_channel_secret": _secret(config, "LINE_CHANNEL_SECRET"),
+        "line_access_token": _secret(config, "LINE_CHANNEL_ACCESS_TOKEN"),
+        "line_api_base": config("LINE_API_BASE", cast=str, default="https://api.line.me"),
+        "telegram_token": _secret(config, "TELEGRAM_BOT_TOKEN"),
+        "telegram_secret_token": _secret(config, "TELEGRAM_SECRET_TOKEN"),
+        "telegram_api_base": config(
+            "TELEGRAM_API_BASE", cast=str, default="https://api.telegram.org/bot"
+        ),
+        "public_base_url": config("PUBLIC_BASE_URL", cast=str, default="http://127.0.0.1:8000"),
+        "host": config("RESBOT_HOST", cast=str, default="127.0.0.1"),
+        "port": config("RESBOT_PORT", cast=int, default=8000),
+        "max_body_bytes": config("RESBOT_MAX_BODY_BYTES", cast=int, default=256 * 1024),
+        "cookie_secure": config("RESBOT_COOKIE_SECURE", cast=bool, default=False),
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]

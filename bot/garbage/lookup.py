@@ -1,0 +1,485 @@
+"""Finding the area or the item a resident means, in whatever way they typed it.
+
+Areas: residents type 旭町, あさひちょう, "Asahi-cho" or "asahicho", often with a
+chome number (暁町2丁目) that falls inside a row such as 暁町1〜3丁目. Names are
+compared after `normalize`, with readings and Hepburn romaji from pykakasi, and
+rapidfuzz takes over when nothing matches as written.
+
+Items: the question is a whole sentence in any of seven languages ("como jogar
+fora pilhas", "電池はどうやって捨てますか"). Every name of every item in every
+language is indexed once, so a question is scanned for names as substrings (CJK)
+or word sequences (Latin script) with dictionary look-ups, longest name first.
+When no name appears as written, a typo-tolerant pass (rapidfuzz on words of
+similar length and the same first letter) and a partial pass (a word of the
+question inside a longer name: 電池 -> アルカリ乾電池) propose candidates with a
+lower score, so the dialogue can ask instead of answering wrongly.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Literal
+
+from rapidfuzz import fuzz, process
+
+from bot.core.normalize import kata_to_hira, normalize, tokens
+
+from .data import Area, Item
+
+MatchKind = Literal["exact", "partial", "fuzzy"]
+
+_BRACKETS_RE = re.compile(r"[（(][^（()）]*[）)]?")
+_BRACKET_CONTENT_RE = re.compile(r"[（(]([^（()）]*)[）)]")
+_PARTS_RE = re.compile(r"[・、/／,]")
+_CHOME_RE = re.compile(r"(\d+(?:\s*[〜~～\-ー−・、,]\s*\d+)*)\s*丁目")
+_QUERY_CHOME_RE = re.compile(r"(\d+)\s*(?:丁目|ちょうめ|chome|choume|-chome)")
+_KANJI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヶ"
+_KANA = "\u3041-\u309f\u30a0-\u30ff"
+_CJK_RE = re.compile(f"[{_KANJI}{_KANA}]")
+_KANJI_RE = re.compile(f"[{_KANJI}]")
+_KANA_RE = re.compile(f"[{_KANA}]")
+_RUN_RE = re.compile(f"[{_KANJI}\u30a0-\u30ffー]+")
+_HIRA_RUN_RE = re.compile("[\u3041-\u309fー]{3,}")
+# Words inside brackets that qualify (material, use) rather than name an item.
+_QUALIFIER_RE = re.compile(r"製|用|以外|のみ|など|等|除く|含む|\d")
+_PARTICLES = set("のはをがともにでへや")
+_LONG_VOWELS = (("ou", "o"), ("oo", "o"), ("uu", "u"), ("mb", "nb"), ("mp", "np"))
+
+
+@lru_cache(maxsize=1)
+def _kakasi() -> Any:
+    import pykakasi  # loaded lazily: building its dictionary takes ~0.4 s
+
+    return pykakasi.kakasi()  # type: ignore[no-untyped-call]
+
+
+@lru_cache(maxsize=8192)
+def _segments(text: str) -> tuple[tuple[str, str, str], ...]:
+    return tuple((s["orig"], s["hira"], s["hepburn"]) for s in _kakasi().convert(text))
+
+
+def reading(text: str) -> str:
+    """Hiragana reading (best effort: place names have readings no dictionary knows)."""
+    return "".join(hira for _, hira, _ in _segments(text))
+
+
+def romaji_key(text: str) -> str:
+    """Latin text folded for comparing romaji: "Asahi-chō" == "asahicho" == "ASAHICHOU"."""
+    text = re.sub(r"[^a-z0-9]", "", normalize(text))
+    for long, short in _LONG_VOWELS:
+        text = text.replace(long, short)
+    return text
+
+
+def name_variants(text: str, limit: int = 8) -> tuple[set[str], set[str]]:
+    """Hiragana readings and romaji keys of a Japanese name.
+
+    町 is read both まち and ちょう (cities use both; dictionaries guess one).
+    """
+    options: list[list[tuple[str, str]]] = []
+    for orig, hira, hepburn in _segments(text):
+        alts = [(hira, hepburn)]
+        if "町" in orig:
+            if hira.endswith("まち") and hepburn.endswith("machi"):
+                alts.append((hira[:-2] + "ちょう", hepburn[:-5] + "chou"))
+            elif hira.endswith("ちょう") and hepburn.endswith("chou"):
+                alts.append((hira[:-3] + "まち", hepburn[:-4] + "machi"))
+        options.append(alts)
+    readings: set[str] = set()
+    romaji: set[str] = set()
+    for combo in itertools.islice(itertools.product(*options), limit):
+        readings.add(_compact("".join(h for h, _ in combo)))
+        romaji.add(romaji_key("".join(r for _, r in combo)))
+    return readings - {""}, romaji - {""}
+
+
+def _compact(text: str) -> str:
+    return normalize(text).replace(" ", "")
+
+
+# ---------------------------------------------------------------- areas
+
+
+@dataclass(frozen=True)
+class _AreaKey:
+    area: str
+    key: str
+
+
+def _chome_numbers(name: str) -> frozenset[int] | None:
+    """{1, 2, 3} for 暁町1〜3丁目, {1, 3} for 境1・3丁目, None when no 丁目 is named."""
+    m = _CHOME_RE.search(unicodedata.normalize("NFKC", name))
+    if not m:
+        return None
+    out: set[int] = set()
+    for part in re.split(r"\s*[・、,]\s*", m.group(1)):
+        bounds = [int(n) for n in re.findall(r"\d+", part)]
+        if len(bounds) >= 2 and bounds[0] <= bounds[-1] <= bounds[0] + 50:
+            out.update(range(bounds[0], bounds[-1] + 1))
+        else:
+            out.update(bounds)
+    return frozenset(out)
+
+
+def base_name(name: str) -> str:
+    """The town part of an area name: 暁町1〜3丁目 -> 暁町, 別所1丁目(1〜26番地) -> 別所."""
+    text = _BRACKETS_RE.sub("", unicodedata.normalize("NFKC", name))
+    return _CHOME_RE.split(text)[0].strip() or text.strip()
+
+
+class AreaIndex:
+    """Area names, their town parts, readings and romaji, for `match`."""
+
+    def __init__(self, areas: Iterable[Area]) -> None:
+        self.names: list[str] = []
+        self.chome: dict[str, frozenset[int] | None] = {}
+        self.exact: dict[str, str] = {}
+        self.ja: list[_AreaKey] = []
+        self.latin: list[_AreaKey] = []
+        for area in areas:
+            name = area.name
+            self.names.append(name)
+            self.chome[name] = _chome_numbers(name)
+            self.exact.setdefault(_compact(name), name)
+            for text in {name, base_name(name)}:
+                readings, romaji = name_variants(text)
+                self.ja += [_AreaKey(name, k) for k in {_compact(text), *readings} if k]
+                self.latin += [_AreaKey(name, k) for k in romaji]
+
+    def match(self, text: str, limit: int = 8) -> list[str]:
+        """Area names the text may mean, best first: one = sure, several = ask, none = unknown.
+
+        In order: the name as written; a name inside the text (longest wins); the
+        reading or romaji of the text; the text inside names (吉祥寺 -> all 吉祥寺...);
+        typo-tolerant. A chome number then narrows 暁町1〜3丁目 / 暁町4丁目 down.
+        """
+        typed = _compact(text)
+        if not typed:
+            return []
+        if typed in self.exact:
+            return [self.exact[typed]]
+        readings: set[str] = set()
+        romaji = {romaji_key(text)} if re.search("[a-z]", typed) else set()
+        if _CJK_RE.search(typed):
+            readings, romaji = name_variants(unicodedata.normalize("NFKC", text))
+        romaji = {r for r in romaji if not r.isdigit()}
+        found = (
+            self._contained({typed}, self.ja, 1)
+            or self._contained(readings, self.ja, 3)
+            or self._contained(romaji, self.latin, 4)
+            or self._inside({typed}, self.ja, 2)
+            or self._inside(readings | romaji, self.ja + self.latin, 3)
+            or self._fuzzy(text)
+        )
+        number = _query_chome(text)
+        if number is not None and len(found) > 1:
+            found = [a for a in found if number in (self.chome[a] or ())] or found
+        return found[:limit]
+
+    def _ordered(self, areas: Iterable[str]) -> list[str]:
+        wanted = set(areas)
+        return [n for n in self.names if n in wanted]
+
+    def _contained(self, forms: set[str], keys: Sequence[_AreaKey], min_len: int) -> list[str]:
+        """Areas whose name (or town part) is in the text; the longest name wins."""
+        hits = [k for k in keys if len(k.key) >= min_len and any(k.key in f for f in forms)]
+        if not hits:
+            return []
+        longest = max(len(k.key) for k in hits)
+        return self._ordered(k.area for k in hits if len(k.key) == longest)
+
+    def _inside(self, forms: set[str], keys: Sequence[_AreaKey], min_len: int) -> list[str]:
+        """Areas whose name contains the text ("吉祥寺" -> every 吉祥寺... area)."""
+        forms = {f for f in forms if len(f) >= min_len}
+        return self._ordered(k.area for k in keys if any(f in k.key for f in forms))
+
+    def _fuzzy(self, text: str) -> list[str]:
+        """Typos: the town part of the text against names, readings and romaji."""
+        base = base_name(text)
+        scores: dict[str, float] = {}
+        for query, keys in ((_compact(base), self.ja), (romaji_key(base), self.latin)):
+            if len(query) < 2:
+                continue
+            choices = [k.key for k in keys]
+            for _, score, i in process.extract(
+                query, choices, scorer=fuzz.ratio, limit=20, score_cutoff=80
+            ):
+                scores[keys[i].area] = max(scores.get(keys[i].area, 0.0), score)
+        if not scores:
+            return []
+        best = max(scores.values())
+        close = [a for a, s in scores.items() if s >= best - 5]
+        return sorted(close, key=lambda a: (-scores[a], self.names.index(a)))
+
+
+def _query_chome(text: str) -> int | None:
+    folded = unicodedata.normalize("NFKC", text).lower()
+    m = _QUERY_CHOME_RE.search(folded) or re.search(r"(\d+)\s*$", folded)
+    return int(m.group(1)) if m else None
+
+
+# ---------------------------------------------------------------- items
+
+
+@dataclass(frozen=True)
+class ItemMatch:
+    """The item a question is about, and how sure the match is."""
+
+    item: Item
+    lang: str
+    """Language of the name that matched ("ja" for the Japanese dictionary)."""
+    matched: str
+    """That name as written in the dictionary or translation."""
+    score: float
+    """100: the name is in the question as written; lower: typo-tolerant or partial."""
+    kind: MatchKind
+    alternatives: tuple[Item, ...] = ()
+    """Other items the question may mean (same name, another material...): ask."""
+
+    @property
+    def category(self) -> str:
+        return self.item.category
+
+    @property
+    def notice(self) -> str:
+        return self.item.notice
+
+
+@dataclass(frozen=True)
+class _Key:
+    item: int
+    lang: str
+    text: str
+    weight: int  # 0 a name, 1 a part of a name or its reading, 2 a word in brackets
+
+
+@dataclass(frozen=True)
+class _Hit:
+    key: _Key
+    rank: int  # higher is better: the length found, or minus the length of the name
+    position: int
+    score: float
+
+
+@dataclass
+class _Index:
+    cjk: dict[str, list[_Key]] = field(default_factory=dict)
+    words: dict[tuple[str, ...], list[_Key]] = field(default_factory=dict)
+    cjk_parts: dict[str, set[str]] = field(default_factory=dict)
+    word_parts: dict[str, set[tuple[str, ...]]] = field(default_factory=dict)
+    fuzzy: dict[tuple[int, str], list[str]] = field(default_factory=dict)
+    max_cjk: int = 1
+    max_words: int = 1
+
+
+def name_forms(name: str, lang: str) -> list[tuple[str, int]]:
+    """The forms of one name worth finding in a question, with their weight.
+
+    おたま(杓子)(金属製) gives おたま (0), 杓子 (2) and the full name (0);
+    陶器・陶磁器 gives each part (1); Japanese names also give their reading (1).
+    """
+    forms: list[tuple[str, int]] = [(name, 0)]
+    base = _BRACKETS_RE.sub(" ", name).strip()
+    if base and base != name:
+        forms.append((base, 0))
+    parts = [p.strip() for p in _PARTS_RE.split(base) if p.strip()]
+    if len(parts) > 1:
+        forms += [(p, 1) for p in parts]
+    for inner in _BRACKET_CONTENT_RE.findall(name):
+        inner = inner.strip()
+        if inner and not _QUALIFIER_RE.search(inner) and not _PARTS_RE.search(inner):
+            forms.append((inner, 2))
+    if lang == "ja":
+        for text, weight in list(forms):
+            said = reading(text) if _KANJI_RE.search(text) else ""
+            if len(said) >= 2:  # は (葉) or め (芽) would match every particle
+                forms.append((said, max(weight, 1)))
+    return forms
+
+
+class ItemIndex:
+    """Every name of every item in every language, for `find` inside a question."""
+
+    def __init__(self, items: Sequence[Item], names: dict[int, dict[str, list[str]]]) -> None:
+        """`names[i][lang]`: the names of items[i] in that language (Japanese included)."""
+        self.items = items
+        self.ix = _Index()
+        for i, by_lang in names.items():
+            for lang, texts in by_lang.items():
+                for text in texts:
+                    for form, weight in name_forms(text, lang):
+                        self._add(_Key(i, lang, text, weight), form)
+        for bucket in self.ix.fuzzy.values():
+            bucket.sort()
+
+    def _add(self, key: _Key, form: str) -> None:
+        ix = self.ix
+        folded = normalize(form)
+        if not folded:
+            return
+        if _CJK_RE.search(folded):
+            compact = folded.replace(" ", "")
+            ix.cjk.setdefault(compact, []).append(key)
+            ix.max_cjk = max(ix.max_cjk, len(compact))
+            for a in range(len(compact)):
+                for b in range(a + 2, len(compact) + 1):
+                    ix.cjk_parts.setdefault(compact[a:b], set()).add(compact)
+            return
+        words = tuple(folded.split())
+        if words not in ix.words:
+            ix.fuzzy.setdefault((len(words), words[0][0]), []).append(" ".join(words))
+            for w in words:
+                if len(w) >= 4:
+                    ix.word_parts.setdefault(w, set()).add(words)
+        ix.words.setdefault(words, []).append(key)
+        ix.max_words = max(ix.max_words, len(words))
+
+    # -- search
+
+    def find(self, text: str, lang: str | None = None, limit: int = 5) -> list[ItemMatch]:
+        """Best match first, its alternatives attached; [] when nothing fits."""
+        folded = normalize(text)
+        if not folded:
+            return []
+        hits = self._exact(folded)
+        if hits:
+            return self._matches(hits, lang, "exact", limit)
+        best: list[ItemMatch] = []
+        for found in (self._fuzzy(folded, lang, limit), self._partial(text, folded, lang, limit)):
+            if found and (not best or found[0].score > best[0].score):
+                best = found
+        return best
+
+    def _exact(self, folded: str) -> list[_Hit]:
+        ix = self.ix
+        hits: list[_Hit] = []
+        compact = folded.replace(" ", "")
+        n = len(compact)
+        for a in range(n):
+            for b in range(a + 1, min(n, a + ix.max_cjk) + 1):
+                keys = ix.cjk.get(compact[a:b])
+                if keys and _standalone(compact, a, b):
+                    hits += [_Hit(k, b - a, a, 100.0) for k in keys]
+        words = tokens(folded)
+        for a in range(len(words)):
+            for b in range(a + 1, min(len(words), a + ix.max_words) + 1):
+                keys = ix.words.get(tuple(words[a:b]))
+                if keys:
+                    length = sum(len(w) for w in words[a:b]) + (b - a - 1)
+                    hits += [_Hit(k, length, a, 100.0) for k in keys]
+        return hits
+
+    def _matches(
+        self, hits: list[_Hit], lang: str | None, kind: MatchKind, limit: int
+    ) -> list[ItemMatch]:
+        """Best rank first, then whole names before parts, the user's language, data order.
+
+        Items that rank as well as the best one become its `alternatives`.
+        """
+        hits.sort(key=lambda h: (-h.rank, h.key.weight, h.key.lang != lang, h.position, h.key.item))
+        seen: dict[int, _Hit] = {}
+        for h in hits:
+            seen.setdefault(h.key.item, h)
+        ranked = list(seen.values())[:limit]
+        first = ranked[0]
+        others = tuple(self.items[h.key.item] for h in ranked[1:] if h.rank == first.rank)
+        return [
+            ItemMatch(
+                self.items[h.key.item],
+                h.key.lang,
+                h.key.text,
+                h.score,
+                kind,
+                others if h is first else (),
+            )
+            for h in ranked
+        ]
+
+    def _fuzzy(self, folded: str, lang: str | None, limit: int) -> list[ItemMatch]:
+        """Spans of 1-3 words against names of as many words (typos: "batery")."""
+        ix = self.ix
+        words = tokens(folded)
+        best: tuple[float, int, str] | None = None
+        for a in range(len(words)):
+            for b in range(a + 1, min(len(words), a + 3) + 1):
+                span = " ".join(words[a:b])
+                if len(span) < 4 or _CJK_RE.search(span):
+                    continue
+                bucket = ix.fuzzy.get((b - a, span[0]))
+                if not bucket:
+                    continue
+                found = process.extractOne(span, bucket, scorer=fuzz.ratio, score_cutoff=84)
+                if found and (best is None or (found[1], len(found[0])) > best[:2]):
+                    best = (found[1], len(found[0]), found[0])
+        if best is None:
+            return []
+        score = round(best[0] * 0.9, 1)
+        hits = [_Hit(k, best[1], 0, score) for k in ix.words[tuple(best[2].split())]]
+        return self._matches(hits, lang, "fuzzy", limit)
+
+    def _partial(self, text: str, folded: str, lang: str | None, limit: int) -> list[ItemMatch]:
+        """A word of the question inside longer names: 電池 -> アルカリ乾電池, ボタン電池.
+
+        Shorter names rank first: they are closer to what was asked.
+        """
+        ix = self.ix
+        part, names = self._cjk_part(text)
+        if part:
+            hits = [
+                _Hit(k, -len(n), 0, _partial_score(len(part), len(n)))
+                for n in names
+                for k in ix.cjk[n]
+            ]
+            return self._matches(hits, lang, "partial", limit)
+        words = [w for w in tokens(folded) if w in ix.word_parts]
+        if not words:
+            return []
+        word = max(words, key=lambda w: (len(w), -len(ix.word_parts[w])))
+        hits = []
+        for name in ix.word_parts[word]:
+            size = len(" ".join(name))
+            hits += [_Hit(k, -size, 0, _partial_score(len(word), size)) for k in ix.words[name]]
+        return self._matches(hits, lang, "partial", limit)
+
+    def _cjk_part(self, text: str) -> tuple[str, set[str]]:
+        """The longest piece of a kanji/katakana run or, failing that, of a hiragana run of
+        the question found inside indexed names (3+ characters, or 2 with a kanji: 電池)."""
+        nfkc = unicodedata.normalize("NFKC", text).lower()
+        for pattern, shortest in ((_RUN_RE, 2), (_HIRA_RUN_RE, 3)):
+            best = ""
+            for run in pattern.findall(nfkc):
+                run = kata_to_hira(run)
+                for a in range(len(run)):
+                    for b in range(len(run), a + max(len(best), shortest - 1), -1):
+                        piece = run[a:b]
+                        if piece in self.ix.cjk_parts and (
+                            len(piece) > 2 or _KANJI_RE.search(piece)
+                        ):
+                            best = piece
+                            break
+            if best:
+                return best, self.ix.cjk_parts[best]
+        return "", set()
+
+
+def _partial_score(part: int, whole: int) -> float:
+    """60-90: a piece of a name is never as sure as a whole name."""
+    return round(60 + 30 * part / max(whole, part), 1)
+
+
+def _standalone(text: str, a: int, b: int) -> bool:
+    """Short CJK names must not be the inside of a longer word: 本 is not in 日本,
+    かさ is not in ふるいかさ (but is in かさは)."""
+    piece = text[a:b]
+    left = text[a - 1] if a > 0 else ""
+    right = text[b] if b < len(text) else ""
+    if len(piece) == 1 and _KANJI_RE.match(piece):
+        return not (_KANJI_RE.match(left or " ") or _KANJI_RE.match(right or " "))
+    if len(piece) <= 2 and all(_KANA_RE.match(c) for c in piece):
+        return not left or left in _PARTICLES or not _KANA_RE.match(left)
+    return True

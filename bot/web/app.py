@@ -1,0 +1,117 @@
+"""One ASGI app: web chat, its JSON API, the LINE and Telegram webhooks, health."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from bot.channels.webchat import WebChat
+from bot.config import Settings
+from bot.core.dialogue import Bot
+from bot.core.langs import LANGS, NATIVE_NAMES
+from bot.service import Service
+from bot.storage import Store
+
+from .limits import BodySizeLimit, SecurityHeaders
+
+log = logging.getLogger("resbot.web")
+HERE = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
+    bot = bot or Bot.load(settings.knowledge)
+    store = Store(settings.db_path)
+    service = Service(bot, store, settings.secret_key._value.encode())
+    webchat = WebChat(service, settings.cookie_secure)
+    channels: list[Any] = []
+    routes: list[Route | Mount] = []
+
+    if settings.line_enabled:
+        from bot.channels.line import LineChannel
+
+        assert settings.line_channel_secret and settings.line_access_token
+        line = LineChannel(
+            service,
+            str(settings.line_channel_secret),
+            str(settings.line_access_token),
+            settings.line_api_base,
+        )
+        channels.append(line)
+        routes.append(Route("/line/webhook", line.webhook, methods=["POST"]))
+    if settings.telegram_enabled:
+        from bot.channels.telegram import TelegramChannel
+
+        assert settings.telegram_token and settings.telegram_secret_token
+        telegram = TelegramChannel(
+            service,
+            str(settings.telegram_token),
+            str(settings.telegram_secret_token),
+            settings.telegram_api_base,
+        )
+        channels.append(telegram)
+        routes.append(Route("/telegram/webhook", telegram.webhook, methods=["POST"]))
+    off = [n for n, on in (("LINE", settings.line_enabled), ("Telegram", settings.telegram_enabled)) if not on]
+    if off:
+        log.info(
+            "%s off: no tokens set (see README: LINE_CHANNEL_SECRET, LINE_CHANNEL_ACCESS_TOKEN, "
+            "TELEGRAM_BOT_TOKEN, TELEGRAM_SECRET_TOKEN); web chat and CLI work.",
+            " and ".join(off),
+        )
+
+    async def index(request: Request) -> Response:
+        return templates.TemplateResponse(
+            request,
+            "chat.html",
+            {"langs": [(code, NATIVE_NAMES[code]) for code in LANGS]},
+        )
+
+    async def healthz(request: Request) -> Response:
+        try:
+            store.count("select count(*) as n from sessions")
+            db = "ok"
+        except Exception:
+            db = "error"
+        body = {
+            "status": "ok" if db == "ok" else "degraded",
+            "db": db,
+            "entries": len(bot.kb.entries),
+            "line": settings.line_enabled,
+            "telegram": settings.telegram_enabled,
+        }
+        return JSONResponse(body, status_code=200 if db == "ok" else 503)
+
+    routes += [
+        Route("/", index),
+        Route("/chat", index),
+        Route("/api/chat", webchat.api, methods=["POST"]),
+        Route("/healthz", healthz),
+        Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+    ]
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        for ch in channels:
+            await ch.start()
+        try:
+            yield
+        finally:
+            for ch in channels:
+                await ch.stop()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.state.service = service
+    app.state.store = store
+    return app
