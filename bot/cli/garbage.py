@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -45,8 +45,7 @@ def _one_area(data: GarbageData, name: str) -> str:
             typer.echo(f"  {area}", err=True)
     else:
         typer.echo(
-            f"no area matches {name!r}; `resbot garbage areas` lists all "
-            f"{len(data.areas)} areas",
+            f"no area matches {name!r}; `resbot garbage areas` lists all {len(data.areas)} areas",
             err=True,
         )
     raise typer.Exit(1)
@@ -131,12 +130,12 @@ def _match_json(data: GarbageData, match: ItemMatch) -> dict[str, Any]:
         "notice": match.notice,
         "names": data.item_names(match.item),
         "lang": match.lang,
+        "langs": list(match.langs),
         "matched": match.matched,
         "kind": match.kind,
         "score": match.score,
         "alternatives": [
-            {"item": i.name, "category": i.category, "notice": i.notice}
-            for i in match.alternatives
+            {"item": i.name, "category": i.category, "notice": i.notice} for i in match.alternatives
         ],
     }
 
@@ -165,7 +164,9 @@ def item_cmd(
     if as_json:
         typer.echo(json.dumps({"query": text, **_match_json(data, match)}, ensure_ascii=False))
         return
-    typer.echo(f"{match.item.name} -> {match.category}  ({match.kind} {match.score:g}, {match.lang})")
+    typer.echo(
+        f"{match.item.name} -> {match.category}  ({match.kind} {match.score:g}, {match.lang})"
+    )
     if match.notice:
         typer.echo(f"  {match.notice}")
     for other in match.alternatives:
@@ -183,8 +184,7 @@ def areas_cmd(
     """
     data = _load(ctx)
     rows = [
-        {"area": a.name, "centre": a.centre, "group": a.group}
-        for a in data.dataset.areas.values()
+        {"area": a.name, "centre": a.centre, "group": a.group} for a in data.dataset.areas.values()
     ]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
@@ -225,6 +225,3 @@ def sync_cmd(ctx: typer.Context) -> None:
         raise typer.Exit(1)
     for lang, counts in sync_translations(ds, knowledge).items():
         typer.echo(f"{lang}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-
-
-__all__ = ["garbage_app", "date"]

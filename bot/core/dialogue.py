@@ -15,17 +15,20 @@ import yaml
 from .knowledge import Entry, KnowledgeBase, load_knowledge
 from .langs import LANGS, NATIVE_NAMES, SOURCE_LANG, platform_lang
 from .language import Lexicon, detect
-from .normalize import normalize
+from .normalize import normalize, romaji
 from .phrases import Phrases, load_phrases
 from .retrieval import Candidate, Index, Variant
 from .types import Button, Incoming, Reply, Result, Session
 
 # Confidence thresholds on the retrieval score (tuned on the dev question set
 # and our own tuning set; see bench/ and tests/core/test_accuracy.py).
-FALLBACK_BELOW = 0.30
+FALLBACK_BELOW = 0.22
 CLARIFY_MARGIN = 0.035
 SURE_ABOVE = 0.70
+MATCHED_LANG_ABOVE = 0.5
 MAX_TEXT = 1000
+OUT_OF_SCOPE = "_out_of_scope"
+OFF_TOPIC_MARGIN = 0.03
 MAX_RELATED = 3
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -59,8 +62,29 @@ class Bot:
                 for q in [*questions, entry.title.get(lang, "")]:
                     if q.strip():
                         variants.append(Variant(entry.id, lang, q, normalize(q)))
+                        if lang == SOURCE_LANG:
+                            # Residents who cannot type kana write Japanese in romaji.
+                            roman = romaji(q)
+                            variants.append(Variant(entry.id, lang, roman, normalize(roman)))
+        variants += self._out_of_scope_variants(kb.root / "out_of_scope.yaml")
         self.index = Index(variants)
         self.lexicon = Lexicon.build((v.lang, v.text) for v in variants)
+
+    @staticmethod
+    def _out_of_scope_variants(path: Path) -> list[Variant]:
+        """Examples of questions we do not cover: when one of them is the closest
+        match, the honest fallback beats a confident wrong answer."""
+        if not path.exists():
+            return []
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        out = []
+        for lang, texts in (data.get("examples") or {}).items():
+            for text in texts or []:
+                if isinstance(text, str) and text.strip():
+                    # Each example stands alone: they share no meaning with each other.
+                    eid = f"{OUT_OF_SCOPE}#{len(out)}"
+                    out.append(Variant(eid, str(lang), text, normalize(text)))
+        return out
 
     @classmethod
     def load(cls, knowledge: Path | None = None) -> Bot:
@@ -73,16 +97,26 @@ class Bot:
     def _reply_lang(
         self, incoming: Incoming, session: Session, best: Candidate | None
     ) -> str | None:
-        """Explicit choice > the language the message is written in > the platform's."""
+        """Explicit choice > the language the message is written in > the platform's.
+
+        The message's language is what the detector says, or else the language of
+        the question variant it matched best (our own evidence of how it is written).
+        """
         if session.lang:
             return session.lang
         if incoming.kind == "text" and incoming.text:
             found = detect(incoming.text, self.lexicon)
             if found:
                 return found
-            if best is not None and best.score >= SURE_ABOVE:
+            # A lone "ok" or "menu" is written the same in many languages.
+            if best is not None and best.score >= MATCHED_LANG_ABOVE and len(incoming.text) >= 8:
                 return best.lang
-        return platform_lang(incoming.platform_lang) or session.last_lang
+        platform = platform_lang(incoming.platform_lang) or session.last_lang
+        if platform:
+            return platform
+        if best is not None and best.score >= FALLBACK_BELOW:
+            return best.lang
+        return None
 
     def _nav_buttons(self, lang: str) -> list[Button]:
         return [
@@ -275,17 +309,31 @@ class Bot:
     ) -> Result:
         best = candidates[0] if candidates else None
         lang = self._reply_lang(incoming, session, best)
-        if best is None or best.score < FALLBACK_BELOW:
-            named = named_language(text)
+        off_topic = [c for c in candidates if c.entry_id.startswith(OUT_OF_SCOPE)]
+        if (
+            best is None
+            or best.score < FALLBACK_BELOW
+            or best.entry_id.startswith(OUT_OF_SCOPE)
+            or (off_topic and best.score - off_topic[0].score < OFF_TOPIC_MARGIN)
+        ):
+            named = named_language(text) if len(text.split()) <= 3 else None
             if named:
                 return self.set_language(named, session)
             return self.fallback(lang or SOURCE_LANG, session, best.score if best else 0.0)
+        candidates = [c for c in candidates if not c.entry_id.startswith(OUT_OF_SCOPE)]
         entry = self.kb.entries[best.entry_id]
         if entry.action == "language":
             named = named_language(text)
             if named:
                 return self.set_language(named, session)
-            return self.ask_language(lang or SOURCE_LANG, session)
+            others = [c for c in candidates[1:] if c.score >= FALLBACK_BELOW]
+            if not others:
+                return self.ask_language(lang or SOURCE_LANG, session)
+            # "quiero cambiar mi visa" shares "change" with the language entry but
+            # names no language: the next candidate is what was meant.
+            candidates = others
+            best = others[0]
+            entry = self.kb.entries[best.entry_id]
         rivals = [c for c in candidates[1:] if best.score - c.score < CLARIFY_MARGIN]
         if rivals and best.score < SURE_ABOVE:
             return self.clarify([best, *rivals[:2]], lang or SOURCE_LANG, session)

@@ -23,7 +23,10 @@ from typing import Any
 from .langs import LANGS
 from .normalize import has_han, has_kana, normalize, tokens
 
-_VI_LETTERS = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.IGNORECASE)
+# Letters only Vietnamese uses among our languages (â ê ô ã õ are Portuguese too).
+_VI_LETTERS = re.compile(
+    r"[ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịĩọỏốồổỗộớờởỡợụủũứừửữựỳỵỷỹ]", re.IGNORECASE
+)
 _PT_LETTERS = re.compile(r"[ãõç]", re.IGNORECASE)
 _ES_LETTERS = re.compile(r"[ñ¿¡]", re.IGNORECASE)
 _LATIN_WORD = re.compile(r"[a-zA-ZÀ-ỹ]")
@@ -132,10 +135,9 @@ def detect(text: str, lexicon: Lexicon | None = None) -> str | None:
         # One short word ("ok", "menu", "basura") is shared by too many languages.
         return None
     conf = _confidences(text)
+    # Romaji Japanese ("gomi no hi") has only our lexicon to speak for it.
     combined = {
-        lang: 0.5 * conf.get(lang, 0.0) + 0.5 * lex.get(lang, 0.0)
-        for lang in LANGS
-        if lang not in ("ja", "zh")
+        lang: 0.5 * conf.get(lang, 0.0) + 0.5 * lex.get(lang, 0.0) for lang in LANGS if lang != "zh"
     }
     ranked = sorted(combined.items(), key=lambda kv: kv[1], reverse=True)
     best, second = ranked[0], ranked[1]

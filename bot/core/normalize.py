@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+from typing import Any
 
 MAX_INPUT_CHARS = 500
 """Longer messages are cut before matching: no question needs more, and the cap
@@ -49,9 +51,9 @@ def fold_accents(text: str) -> str:
     return "".join(out)
 
 
-def normalize(text: str) -> str:
+def normalize(text: str, limit: int | None = MAX_INPUT_CHARS) -> str:
     """Fold width, case, kana, accents and punctuation into one comparable form."""
-    text = text[:MAX_INPUT_CHARS]
+    text = text[:limit] if limit else text
     text = unicodedata.normalize("NFKC", text)
     text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc", "Cs", "Co"))
     text = text.lower()
@@ -93,3 +95,15 @@ def tokens(folded: str) -> list[str]:
         if buf:
             out.append(buf)
     return out
+
+
+@lru_cache(maxsize=1)
+def _kakasi() -> Any:
+    import pykakasi  # loads its dictionaries: only when romaji is first needed
+
+    return pykakasi.kakasi()
+
+
+def romaji(text: str) -> str:
+    """Hepburn romaji of Japanese text ("ごみの分け方" -> "gomi no wakekata")."""
+    return " ".join(part["hepburn"] for part in _kakasi().convert(text) if part["hepburn"].strip())

@@ -12,19 +12,54 @@ The topic never depends on guessing the language first.
 from __future__ import annotations
 
 from collections.abc import Iterable
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 from itertools import pairwise
 
 import numpy as np
 from rapidfuzz import fuzz
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from .normalize import is_cjk_char, normalize
+from .normalize import MAX_INPUT_CHARS, has_kana, is_cjk_char, normalize
 
 W_VARIANT = 0.55
 W_ENTRY = 0.30
 W_FUZZ = 0.15
 RERANK = 8
+UNKNOWN_POWER = 0.5
+JAPANESE_WORDS = True
+
+
+_SKIP_POS = ("助詞", "助動詞", "補助記号", "記号", "空白")
+
+
+@lru_cache(maxsize=1)
+def _tagger() -> Any:
+    import fugashi
+
+    return fugashi.Tagger()
+
+
+def japanese_words(raw: str) -> list[str]:
+    """Content words of Japanese text (fugashi), folded: particles carry no topic."""
+    out = []
+    for word in _tagger()(unicodedata.normalize("NFKC", raw)):
+        if word.feature.pos1 in _SKIP_POS:
+            continue
+        folded = normalize(word.surface)
+        if folded:
+            out.append("j" + folded)
+    return out
+
+
+def analyze(raw: str) -> list[str]:
+    folded = normalize(raw, limit=None)  # entry documents are long; queries are capped earlier
+    feats = features(folded)
+    if JAPANESE_WORDS and has_kana(raw):
+        feats += japanese_words(raw)
+    return feats
 
 
 def features(folded: str) -> list[str]:
@@ -89,21 +124,53 @@ class Index:
         # Start row of each entry's block, for a max over each block.
         self._starts = np.searchsorted(self._row_entry, np.arange(len(self.entry_ids)))
         self._vectorizer = TfidfVectorizer(
-            analyzer=features, sublinear_tf=True, norm="l2", dtype=np.float32
+            analyzer=analyze, sublinear_tf=True, norm="l2", dtype=np.float32
         )
-        self._variant_matrix = self._vectorizer.fit_transform([v.folded for v in rows])
+        self._variant_matrix = self._vectorizer.fit_transform([v.text for v in rows])
+        self._vocab = self._vectorizer.vocabulary_
+        self._max_idf = float(self._vectorizer.idf_.max())
         docs = [""] * len(self.entry_ids)
         for v in rows:
-            docs[position[v.entry_id]] += " " + v.folded
+            docs[position[v.entry_id]] += "\n" + v.text
         self._entry_matrix = self._vectorizer.transform(docs)
+
+    def _known_share(self, folded: str) -> float:
+        """How much of the question our knowledge base has words for, in (0, 1].
+
+        TF-IDF silently drops words it has never seen, so "what time does the mall
+        open" would look like "what time does ... open". A question whose main words
+        are all unknown to us is about something we do not cover: scale it down.
+        A word counts as known if we have it, or most of its trigrams (typos).
+        """
+        vocab = self._vocab
+        idf = self._vectorizer.idf_
+        words = [w for w in folded.split() if len(w) > 1 and w.isascii()]
+        cjk = [f for f in features(folded) if f[0] == "d"]
+        units = ["w" + w for w in words] + cjk
+        if not units:
+            return 1.0
+        known = unknown = 0.0
+        for feat in units:
+            if feat in vocab:
+                known += float(idf[vocab[feat]])
+                continue
+            if feat[0] == "w":
+                grams = [vocab[g] for g in features(feat[1:]) if g[0] == "t" and g in vocab]
+                total = len([g for g in features(feat[1:]) if g[0] == "t"])
+                if total and len(grams) / total >= 0.6:
+                    known += float(np.mean(idf[grams]))
+                    continue
+            unknown += self._max_idf
+        return float((known / (known + unknown)) ** UNKNOWN_POWER) if known else 0.0
 
     def search(self, text: str, limit: int = 5) -> list[Candidate]:
         folded = normalize(text)
         if not folded:
             return []
-        q = self._vectorizer.transform([folded])
+        q = self._vectorizer.transform([text[:MAX_INPUT_CHARS]])
         if q.nnz == 0:
             return []
+        known = self._known_share(folded)
         by_variant = (self._variant_matrix @ q.T).toarray().ravel()
         by_entry = (self._entry_matrix @ q.T).toarray().ravel()
         best_variant = np.maximum.reduceat(by_variant, self._starts)
@@ -124,7 +191,7 @@ class Index:
                 s = fuzz.token_sort_ratio(folded, self.variants[r].folded) / 100.0
                 if s > fz:
                     fz = s
-            score = float(coarse[e] + W_FUZZ * fz * min(1.0, best_variant[e] * 2))
+            score = float(coarse[e] + W_FUZZ * fz * min(1.0, best_variant[e] * 2)) * known
             v = self.variants[best_row]
             out.append(Candidate(self.entry_ids[e], score, v.lang, v.text))
         out.sort(key=lambda c: c.score, reverse=True)

@@ -76,6 +76,15 @@ class GarbageData:
             return cls(Dataset(folder))
         return cls(read_dataset(folder), load_translations(knowledge_dir))
 
+    def warm(self) -> GarbageData:
+        """Build the search indexes now (about a second for 2,000 items in seven
+        languages) instead of on the first resident's question."""
+        if self.dataset.areas:
+            _ = self._area_index
+        if self.dataset.items:
+            _ = self._item_index
+        return self
+
     @property
     def available(self) -> bool:
         return bool(self.dataset.areas or self.dataset.items)
@@ -96,7 +105,7 @@ class GarbageData:
 
     @cached_property
     def _area_index(self) -> AreaIndex:
-        return AreaIndex(self.dataset.areas.values())
+        return AreaIndex(self.dataset.areas)
 
     def match_area(self, text: str) -> list[str]:
         """Area names the text may mean, best first: one = sure, several = ask, none = unknown."""

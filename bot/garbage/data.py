@@ -184,6 +184,7 @@ class _Reader:
             self._target(target)
         self._settings()
         self._cross_check()
+        self.ds.problems.sort(key=lambda p: (p.file, p.line or 0))
         return self.ds
 
     def _remarks(self, table: Table) -> None:
@@ -268,12 +269,6 @@ class _Reader:
                 self.warn(DESCRIPTION, line, f"{label!r} described twice; first kept")
                 continue
             described.add(label)
-            if label not in ds.area_columns:
-                self.warn(
-                    DESCRIPTION,
-                    line,
-                    f"category {label!r} has no column in area_days.csv (no collection days)",
-                )
             ds.categories[label] = Category(label, sub, desc, styles, bg)
         for label in ds.area_columns:
             if label not in described:

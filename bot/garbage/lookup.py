@@ -29,7 +29,7 @@ from rapidfuzz import fuzz, process
 
 from bot.core.normalize import kata_to_hira, normalize, tokens
 
-from .data import Area, Item
+from .data import Item
 
 MatchKind = Literal["exact", "partial", "fuzzy"]
 
@@ -48,6 +48,29 @@ _HIRA_RUN_RE = re.compile("[\u3041-\u309fー]{3,}")
 # Words inside brackets that qualify (material, use) rather than name an item.
 _QUALIFIER_RE = re.compile(r"製|用|以外|のみ|など|等|除く|含む|\d")
 _PARTICLES = set("のはをがともにでへや")
+GENERIC = frozenset(
+    normalize(w)
+    for w in [
+        "ごみ",
+        "ゴミ",
+        "塵",
+        "垃圾",
+        "rác",
+        "lixo",
+        "basura",
+        "garbage",
+        "trash",
+        "rubbish",
+        "waste",
+        "resíduo",
+        "residuo",
+        "resíduos",
+        "residuos",
+        "basurahan",
+    ]
+)
+"""Words for garbage itself: every question has them, so a name that merely
+contains one (厨余垃圾, 生ごみ) is no partial match for "垃圾哪天收"."""
 _LONG_VOWELS = (("ou", "o"), ("oo", "o"), ("uu", "u"), ("mb", "nb"), ("mp", "np"))
 
 
@@ -135,14 +158,13 @@ def base_name(name: str) -> str:
 class AreaIndex:
     """Area names, their town parts, readings and romaji, for `match`."""
 
-    def __init__(self, areas: Iterable[Area]) -> None:
+    def __init__(self, names: Iterable[str]) -> None:
         self.names: list[str] = []
         self.chome: dict[str, frozenset[int] | None] = {}
         self.exact: dict[str, str] = {}
         self.ja: list[_AreaKey] = []
         self.latin: list[_AreaKey] = []
-        for area in areas:
-            name = area.name
+        for name in names:
             self.names.append(name)
             self.chome[name] = _chome_numbers(name)
             self.exact.setdefault(_compact(name), name)
@@ -150,6 +172,8 @@ class AreaIndex:
                 readings, romaji = name_variants(text)
                 self.ja += [_AreaKey(name, k) for k in {_compact(text), *readings} if k]
                 self.latin += [_AreaKey(name, k) for k in romaji]
+        self._ja_choices = [k.key for k in self.ja]
+        self._latin_choices = [k.key for k in self.latin]
 
     def match(self, text: str, limit: int = 8) -> list[str]:
         """Area names the text may mean, best first: one = sure, several = ask, none = unknown.
@@ -202,10 +226,12 @@ class AreaIndex:
         """Typos: the town part of the text against names, readings and romaji."""
         base = base_name(text)
         scores: dict[str, float] = {}
-        for query, keys in ((_compact(base), self.ja), (romaji_key(base), self.latin)):
+        for query, keys, choices in (
+            (_compact(base), self.ja, self._ja_choices),
+            (romaji_key(base), self.latin, self._latin_choices),
+        ):
             if len(query) < 2:
                 continue
-            choices = [k.key for k in keys]
             for _, score, i in process.extract(
                 query, choices, scorer=fuzz.ratio, limit=20, score_cutoff=80
             ):
@@ -240,6 +266,9 @@ class ItemMatch:
     kind: MatchKind
     alternatives: tuple[Item, ...] = ()
     """Other items the question may mean (same name, another material...): ask."""
+    langs: tuple[str, ...] = ()
+    """Every language with this name ("battery" is English and Tagalog); `lang` is
+    the caller's language when it is one of them."""
 
     @property
     def category(self) -> str:
@@ -331,10 +360,12 @@ class ItemIndex:
                     ix.cjk_parts.setdefault(compact[a:b], set()).add(compact)
             return
         words = tuple(folded.split())
+        if len(folded) < 2:  # "ô" (vi: umbrella) would match every "o" of Portuguese
+            return
         if words not in ix.words:
             ix.fuzzy.setdefault((len(words), words[0][0]), []).append(" ".join(words))
             for w in words:
-                if len(w) >= 4:
+                if len(w) >= 4 and w not in GENERIC:
                     ix.word_parts.setdefault(w, set()).add(words)
         ix.words.setdefault(words, []).append(key)
         ix.max_words = max(ix.max_words, len(words))
@@ -383,8 +414,12 @@ class ItemIndex:
         """
         hits.sort(key=lambda h: (-h.rank, h.key.weight, h.key.lang != lang, h.position, h.key.item))
         seen: dict[int, _Hit] = {}
+        langs: dict[int, list[str]] = {}
         for h in hits:
-            seen.setdefault(h.key.item, h)
+            best = seen.setdefault(h.key.item, h)
+            same = (h.rank, h.key.weight, h.key.text) == (best.rank, best.key.weight, best.key.text)
+            if same and h.key.lang not in langs.setdefault(h.key.item, []):
+                langs[h.key.item].append(h.key.lang)
         ranked = list(seen.values())[:limit]
         first = ranked[0]
         others = tuple(self.items[h.key.item] for h in ranked[1:] if h.rank == first.rank)
@@ -396,15 +431,20 @@ class ItemIndex:
                 h.score,
                 kind,
                 others if h is first else (),
+                tuple(langs[h.key.item]),
             )
             for h in ranked
         ]
 
     def _fuzzy(self, folded: str, lang: str | None, limit: int) -> list[ItemMatch]:
-        """Spans of 1-3 words against names of as many words (typos: "batery")."""
+        """Spans of 1-3 words against names of as many words (typos: "batery").
+
+        Only names with the same first letter are compared: it keeps the search
+        small, and typos rarely hit the first letter.
+        """
         ix = self.ix
         words = tokens(folded)
-        best: tuple[float, int, str] | None = None
+        scored: dict[str, float] = {}
         for a in range(len(words)):
             for b in range(a + 1, min(len(words), a + 3) + 1):
                 span = " ".join(words[a:b])
@@ -413,14 +453,16 @@ class ItemIndex:
                 bucket = ix.fuzzy.get((b - a, span[0]))
                 if not bucket:
                     continue
-                found = process.extractOne(span, bucket, scorer=fuzz.ratio, score_cutoff=84)
-                if found and (best is None or (found[1], len(found[0])) > best[:2]):
-                    best = (found[1], len(found[0]), found[0])
-        if best is None:
-            return []
-        score = round(best[0] * 0.9, 1)
-        hits = [_Hit(k, best[1], 0, score) for k in ix.words[tuple(best[2].split())]]
-        return self._matches(hits, lang, "fuzzy", limit)
+                for name, score, _ in process.extract(
+                    span, bucket, scorer=fuzz.ratio, limit=limit, score_cutoff=84
+                ):
+                    scored[name] = max(scored.get(name, 0.0), score)
+        hits = [
+            _Hit(k, round(score * 10), 0, round(score * 0.9, 1))
+            for name, score in scored.items()
+            for k in ix.words[tuple(name.split())]
+        ]
+        return self._matches(hits, lang, "fuzzy", limit) if hits else []
 
     def _partial(self, text: str, folded: str, lang: str | None, limit: int) -> list[ItemMatch]:
         """A word of the question inside longer names: 電池 -> アルカリ乾電池, ボタン電池.
@@ -457,8 +499,10 @@ class ItemIndex:
                 for a in range(len(run)):
                     for b in range(len(run), a + max(len(best), shortest - 1), -1):
                         piece = run[a:b]
-                        if piece in self.ix.cjk_parts and (
-                            len(piece) > 2 or _KANJI_RE.search(piece)
+                        if (
+                            piece in self.ix.cjk_parts
+                            and (len(piece) > 2 or _KANJI_RE.search(piece))
+                            and piece not in GENERIC
                         ):
                             best = piece
                             break

@@ -1,0 +1,155 @@
+"""Item lookup in seven languages (tests/fixtures/5374/translations) and area matching."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.garbage import GarbageData, check
+from bot.garbage.lookup import AreaIndex, base_name, name_forms, romaji_key
+
+from .conftest import FIXTURES, imported
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> GarbageData:
+    knowledge = imported(tmp_path_factory.mktemp("items"), FIXTURES / "rules", translations=True)
+    return GarbageData.load(knowledge)
+
+
+@pytest.mark.parametrize(
+    ("question", "item", "lang", "matched"),
+    [
+        ("how do I throw away a battery", "電池", "en", "battery"),
+        ("How do I throw away batteries?", "電池", "en", "batteries"),
+        ("pin cũ vứt thế nào", "電池", "vi", "pin cũ"),
+        ("pin cu vut the nao", "電池", "vi", "pin cũ"),  # typed without tones
+        ("como jogar fora pilhas", "電池", "pt", "pilhas"),
+        ("¿Cómo tiro las pilas?", "電池", "es", "pilas"),
+        ("paano itapon ang baterya", "電池", "tl", "Baterya"),
+        ("旧电池怎么扔", "電池", "zh", "电池"),
+        ("電池はどうやって捨てますか", "電池", "ja", "電池"),
+        ("でんちは どう すてますか", "電池", "ja", "電池"),  # reading of the kanji name
+        ("ボタン電池を捨てたい", "ボタン電池", "ja", "ボタン電池"),  # the longest name wins
+        ("where do I put my old bike", "自転車", "en", "bike"),
+        ("chai nhua bỏ ở đâu", "ペットボトル", "vi", "Chai nhựa"),
+        ("塑料瓶怎么扔", "ペットボトル", "zh", "塑料瓶"),
+        ("ペットボトルの出し方", "ペットボトル", "ja", "ペットボトル"),
+    ],
+)
+def test_item_found_inside_a_question(
+    data: GarbageData, question: str, item: str, lang: str, matched: str
+) -> None:
+    match = data.find_item(question)
+    assert match is not None, question
+    assert (match.item.name, match.lang, match.matched, match.kind) == (
+        item,
+        lang,
+        matched,
+        "exact",
+    )
+    assert match.score == 100
+
+
+def test_item_carries_category_and_notice(data: GarbageData) -> None:
+    match = data.find_item("how do I throw away a battery")
+    assert match is not None
+    assert match.category == "燃えないごみ"
+    assert match.notice == "テープで端子をかくしてください"
+    assert data.notice(match.item, "en") == "Cover the terminals with tape."
+    assert data.notice(match.item, "vi") is None  # not translated: the caller falls back
+    assert data.category_names(match.category) == {
+        "ja": "燃えないごみ",
+        "vi": "Rác không cháy được",
+        "pt": "Lixo não queimável",
+        "en": "Non-burnable garbage",
+        "zh": "不可燃垃圾",
+    }
+    assert data.item_names(match.item)["pt"] == "Pilha"  # the first line is the display name
+    assert (
+        data.category_description("燃えるごみ", "en") == "Kitchen waste, paper scraps and the like"
+    )
+
+
+def test_typo_is_tolerated_with_a_lower_score(data: GarbageData) -> None:
+    match = data.find_item("how to throw away a baterry", lang="en")
+    assert match is not None
+    assert (match.item.name, match.kind, match.matched) == ("電池", "fuzzy", "battery")
+    assert match.score < 100
+    match = data.find_item("umbrela")
+    assert match is not None and match.item.name == "傘"
+
+
+def test_part_of_a_name_proposes_candidates(data: GarbageData) -> None:
+    match = data.find_item("ボタン")
+    assert match is not None
+    assert (match.item.name, match.kind) == ("ボタン電池", "partial")
+    assert 60 <= match.score < 100
+
+
+def test_same_name_different_material_gives_alternatives(data: GarbageData) -> None:
+    match = data.find_item("おたまは何ごみ？")
+    assert match is not None
+    names = {match.item.name, *(a.name for a in match.alternatives)}
+    assert names == {"おたま(金属製)", "おたま(木製・プラスチック製)"}
+
+
+def test_preferred_language_breaks_ties(data: GarbageData) -> None:
+    es = data.find_item("bicicleta", lang="es")
+    pt = data.find_item("bicicleta", lang="pt")
+    assert es is not None and pt is not None
+    assert (es.item.name, es.lang) == ("自転車", "es")
+    assert (pt.item.name, pt.lang) == ("自転車", "pt")
+    assert pt.langs == ("pt", "es")  # the same word in both languages
+
+
+def test_fuzzy_and_stale_translations_are_not_used(data: GarbageData) -> None:
+    # es: `#, fuzzy` Paraguas; tl: Payong translated from an old msgid (かさ, not 傘).
+    assert data.find_item("paraguas") is None
+    assert data.find_item("payong") is None
+    assert data.find_item("hello, how are you?") is None
+    assert data.find_item("") is None
+
+
+def test_check_lists_missing_fuzzy_and_stale_translations(data: GarbageData) -> None:
+    problems = check(data.dataset.folder.parent)
+    es = [p for p in problems if p.startswith("translations/es/") and " item " in p]
+    assert es and "傘 (fuzzy)" in es[0]
+    tl = [p for p in problems if p.startswith("translations/tl/") and " item " in p]
+    assert tl and "傘 (stale)" in tl[0]
+    assert any("translations/es/garbage-items.po: 4 category message(s)" in p for p in problems)
+
+
+def test_no_garbage_data_is_not_an_error(tmp_path: Path) -> None:
+    data = GarbageData.load(tmp_path)
+    assert not data.available
+    assert data.match_area("旭町") == []
+    assert data.find_item("battery") is None
+    assert check(tmp_path) == []
+
+
+def test_name_forms() -> None:
+    forms = dict(name_forms("おたま(杓子)(金属製)", "ja"))
+    assert forms["おたま"] == 0  # the name without brackets
+    assert forms["杓子"] == 2  # a synonym in brackets
+    assert "金属製" not in forms  # a material is not a name
+    assert dict(name_forms("陶器・陶磁器", "ja"))["陶磁器"] == 1
+
+
+def test_area_helpers() -> None:
+    assert base_name("別所1丁目（1〜26番地）") == "別所"
+    assert base_name("境１・３丁目") == "境"
+    assert romaji_key("Asahi-chō") == romaji_key("ASAHICHOU") == "asahicho"
+
+
+def test_area_index_chome_and_romaji() -> None:
+    names = ["旭町", "暁町1〜3丁目", "暁町4丁目", "境1・3丁目", "境2・4・5丁目"]
+    index = AreaIndex(names)
+    assert index.match("asahicho") == ["旭町"]
+    assert index.match("Asahi machi") == ["旭町"]
+    assert index.match("暁町") == ["暁町1〜3丁目", "暁町4丁目"]
+    assert index.match("暁町2丁目") == ["暁町1〜3丁目"]
+    assert index.match("akatsukicho 4") == ["暁町4丁目"]
+    assert index.match("境3丁目") == ["境1・3丁目"]
+    assert index.match("I live in 旭町") == ["旭町"]
