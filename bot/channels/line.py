@@ -63,7 +63,9 @@ def render(replies: list[Reply]) -> list[TextMessage]:
             continue
         seen.add(b.data)
         label = b.label[:MAX_LABEL]
-        items.append(QuickReplyItem(action=PostbackAction(label=label, data=b.data, displayText=label)))
+        items.append(
+            QuickReplyItem(action=PostbackAction(label=label, data=b.data, displayText=label))
+        )
     messages = [TextMessage(text=t) for t in texts]
     if items and messages:
         messages[-1].quick_reply = QuickReply(items=items[:MAX_QUICK_REPLIES])

@@ -115,7 +115,9 @@ class TelegramChannel:
         for i, text in enumerate(texts):
             last = i == len(texts) - 1
             try:
-                await self.app.bot.send_message(chat.id, text, reply_markup=markup if last else None)
+                await self.app.bot.send_message(
+                    chat.id, text, reply_markup=markup if last else None
+                )
             except Exception:
                 log.exception("Telegram send failed (the interaction is logged)")
                 return
@@ -141,7 +143,9 @@ class TelegramChannel:
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # Edited messages land here too: the resident corrected a typo, so answer again.
         message = update.effective_message
-        await self._answer(update, Incoming(kind="text", text=(message.text if message else "") or ""))
+        await self._answer(
+            update, Incoming(kind="text", text=(message.text if message else "") or "")
+        )
 
     async def on_media(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message

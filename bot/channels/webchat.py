@@ -44,7 +44,12 @@ class WebChat:
 
     def set_cookie(self, response: Response, sid: str) -> None:
         response.set_cookie(
-            COOKIE, sid, max_age=180 * 86400, httponly=True, samesite="lax", secure=self.cookie_secure
+            COOKIE,
+            sid,
+            max_age=180 * 86400,
+            httponly=True,
+            samesite="lax",
+            secure=self.cookie_secure,
         )
 
     async def api(self, request: Request) -> Response:

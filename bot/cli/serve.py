@@ -36,7 +36,7 @@ def serve(
         overrides["knowledge"] = cfg.knowledge
     if cfg.db:
         overrides["db_path"] = cfg.db
-    conf = load_settings(**overrides)
+    conf = load_settings(".env", **overrides)
     asgi = create_app(conf)
     typer.echo(f"resbot: web chat on http://{host or conf.host}:{port or conf.port}/")
     uvicorn.run(asgi, host=host or conf.host, port=port or conf.port, log_level="info")

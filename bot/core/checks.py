@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.garbage import check as garbage_check
+
 from .city import placeholders
 from .knowledge import FIELDS, KnowledgeBase, context
 from .langs import SOURCE_LANG, TARGET_LANGS
@@ -130,6 +132,10 @@ def check(kb: KnowledgeBase, phrases: Phrases | None = None) -> Report:
                         f"bot/locale/ui.pot: {key}: unresolved placeholder {{{ph}}}"
                         " (not in city.yaml)"
                     )
+
+    # Garbage calendars and the item dictionary (file:line for data problems).
+    for line in garbage_check(kb.root):
+        (report.warnings if ": warning: " in line else report.errors).append(line)
 
     examples = kb.city.example_keys
     if examples:

@@ -6,12 +6,16 @@ the service loads the `Session`, and whatever comes back is rendered and saved.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
+from bot.garbage import GarbageData
+
+from .garbage_flow import GarbageFlow
 from .knowledge import Entry, KnowledgeBase, load_knowledge
 from .langs import LANGS, NATIVE_NAMES, SOURCE_LANG, platform_lang
 from .language import Lexicon, detect
@@ -28,6 +32,9 @@ SURE_ABOVE = 0.70
 MATCHED_LANG_ABOVE = 0.5
 MAX_TEXT = 1000
 OUT_OF_SCOPE = "_out_of_scope"
+NEW_QUESTION_ABOVE = 0.35
+# Topics where a named item is better answered from the item dictionary.
+ITEM_TOPICS = ("garbage.item", "garbage.sorting", "garbage.oversized", "garbage.appliances")
 OFF_TOPIC_MARGIN = 0.03
 MAX_RELATED = 3
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -68,6 +75,8 @@ class Bot:
                             variants.append(Variant(entry.id, lang, roman, normalize(roman)))
         variants += self._out_of_scope_variants(kb.root / "out_of_scope.yaml")
         self.index = Index(variants)
+        data = GarbageData.load(kb.root)
+        self.garbage = GarbageFlow(self, data.warm()) if data.available else None
         self.lexicon = Lexicon.build((v.lang, v.text) for v in variants)
 
     @staticmethod
@@ -77,7 +86,7 @@ class Bot:
         if not path.exists():
             return []
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        out = []
+        out: list[Variant] = []
         for lang, texts in (data.get("examples") or {}).items():
             for text in texts or []:
                 if isinstance(text, str) and text.strip():
@@ -254,6 +263,26 @@ class Bot:
             )
         return self._text(incoming, session)
 
+    def _garbage(
+        self, text: str, lang: str, session: Session, best: Candidate | None
+    ) -> Result | None:
+        """Collection days and items go to the garbage data, not a static answer."""
+        assert self.garbage is not None
+        topic = self.kb.entries[best.entry_id].topic if best else None
+        # "which garbage today?" is a collection-day question whatever entry it matched.
+        asks_day = bool(topic and topic.startswith("garbage.")) and (
+            self.garbage.day_of(text) is not None
+        )
+        if topic == "garbage.collection_days" or asks_day:
+            category = self.garbage.category_in(text, lang)
+            return self.garbage.days(text, lang, session, best.score if best else 0.0, category)
+        weak = best is None or best.score < NEW_QUESTION_ABOVE
+        if topic is None or topic in ITEM_TOPICS or weak:
+            match = self.garbage.item_for(text, lang, strict=topic not in ITEM_TOPICS)
+            if match is not None:
+                return self.garbage.item(match, lang, session, best.score if best else 0.0, text)
+        return None
+
     def _postback(self, incoming: Incoming, session: Session) -> Result:
         data = incoming.text
         lang = self._reply_lang(replace(incoming, kind="postback"), session, None) or SOURCE_LANG
@@ -267,6 +296,12 @@ class Bot:
             entry = self.kb.entries.get(data[2:])
             if entry is not None:
                 return self.answer(entry, lang, session, 1.0)
+        if self.garbage is not None and (data == "area" or data.startswith("area:")):
+            payload = json.loads(session.awaiting_payload or '{"kind": "days"}')
+            area = data[5:]
+            if area in self.garbage.data.areas:
+                return self.garbage.after_area(area, lang, session, payload)
+            return self.garbage.ask_area(lang, session, payload, [])
         if data == "desk":
             entry = self.kb.entry_for("meta.human")
             if entry is not None:
@@ -302,6 +337,14 @@ class Bot:
                 chosen = session.lang or session.last_lang or SOURCE_LANG
                 return self.answer(entry, chosen, session, 1.0)
         candidates = self.index.search(text)
+        if session.awaiting == "area" and self.garbage is not None:
+            lang = session.lang or session.last_lang or SOURCE_LANG
+            answered = self.garbage.area_answer(text, lang, session)
+            if answered is not None:
+                return answered
+            if not candidates or candidates[0].score < NEW_QUESTION_ABOVE:
+                return self.garbage.area_unknown(lang, session)
+            session = replace(session, awaiting=None)  # a new question instead of an area
         return self._answer_text(text, incoming, session, candidates)
 
     def _answer_text(
@@ -310,16 +353,22 @@ class Bot:
         best = candidates[0] if candidates else None
         lang = self._reply_lang(incoming, session, best)
         off_topic = [c for c in candidates if c.entry_id.startswith(OUT_OF_SCOPE)]
-        if (
+        unsure = (
             best is None
             or best.score < FALLBACK_BELOW
             or best.entry_id.startswith(OUT_OF_SCOPE)
-            or (off_topic and best.score - off_topic[0].score < OFF_TOPIC_MARGIN)
-        ):
+            or bool(off_topic and best.score - off_topic[0].score < OFF_TOPIC_MARGIN)
+        )
+        if self.garbage is not None:
+            routed = self._garbage(text, lang or SOURCE_LANG, session, None if unsure else best)
+            if routed is not None:
+                return routed
+        if unsure:
             named = named_language(text) if len(text.split()) <= 3 else None
             if named:
                 return self.set_language(named, session)
             return self.fallback(lang or SOURCE_LANG, session, best.score if best else 0.0)
+        assert best is not None
         candidates = [c for c in candidates if not c.entry_id.startswith(OUT_OF_SCOPE)]
         entry = self.kb.entries[best.entry_id]
         if entry.action == "language":

@@ -55,7 +55,16 @@ DOUBLE_NEGATIVES = (
     "ないと いけ",
 )
 # Set phrases that stand alone as a sentence in chat.
-GREETINGS = ("こんにちは", "こんばんは", "ようこそ", "ありがとう", "さようなら", "またね", "はい", "いいえ")
+GREETINGS = (
+    "こんにちは",
+    "こんばんは",
+    "ようこそ",
+    "ありがとう",
+    "さようなら",
+    "またね",
+    "はい",
+    "いいえ",
+)
 ENDINGS = ("です", "ます", "ください", "ましょう", "ません", "でした", "ました", "か", "ね", "よ")
 
 _SENTENCE_SPLIT = re.compile(r"(?<=[。？！?!])|\n")
@@ -126,7 +135,11 @@ def lint(text: str, settings: Settings) -> list[Finding]:
                     Finding("katakana", s, f"loanword {word!r}: use a Japanese word or allow it")
                 )
         bare = s.rstrip("。！!").strip()
-        if s.endswith("。") and bare not in GREETINGS and not bare.rstrip("）)」").endswith(ENDINGS):
+        if (
+            s.endswith("。")
+            and bare not in GREETINGS
+            and not bare.rstrip("）)」").endswith(ENDINGS)
+        ):
             findings.append(Finding("plain-ending", s, "end the sentence with です/ます"))
     covered: set[int] = set()  # characters inside a longer hard word already seen
     for word in settings.hard_words:  # longest first

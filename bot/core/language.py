@@ -24,9 +24,7 @@ from .langs import LANGS
 from .normalize import has_han, has_kana, normalize, tokens
 
 # Letters only Vietnamese uses among our languages (â ê ô ã õ are Portuguese too).
-_VI_LETTERS = re.compile(
-    r"[ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịĩọỏốồổỗộớờởỡợụủũứừửữựỳỵỷỹ]", re.IGNORECASE
-)
+_VI_LETTERS = re.compile(r"[ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịĩọỏốồổỗộớờởỡợụủũứừửữựỳỵỷỹ]", re.IGNORECASE)
 _PT_LETTERS = re.compile(r"[ãõç]", re.IGNORECASE)
 _ES_LETTERS = re.compile(r"[ñ¿¡]", re.IGNORECASE)
 _LATIN_WORD = re.compile(r"[a-zA-ZÀ-ỹ]")

@@ -101,7 +101,7 @@ def tokens(folded: str) -> list[str]:
 def _kakasi() -> Any:
     import pykakasi  # loads its dictionaries: only when romaji is first needed
 
-    return pykakasi.kakasi()
+    return pykakasi.kakasi()  # type: ignore[no-untyped-call]
 
 
 def romaji(text: str) -> str:

@@ -11,12 +11,12 @@ The topic never depends on guessing the language first.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -133,6 +133,36 @@ class Index:
         for v in rows:
             docs[position[v.entry_id]] += "\n" + v.text
         self._entry_matrix = self._vectorizer.transform(docs)
+        # Column-major copies: a question touches few features, so scoring walks
+        # only those columns instead of every row (sklearn's transform and a
+        # sparse product cost more than the whole answer on a large base).
+        self._variant_cols = self._variant_matrix.tocsc()
+        self._entry_cols = self._entry_matrix.tocsc()
+        self._idf = self._vectorizer.idf_.astype(np.float64)
+
+    def _query(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Feature ids and TF-IDF weights of a question, as the vectorizer would make them."""
+        counts: dict[int, int] = {}
+        for feat in analyze(text):
+            i = self._vocab.get(feat)
+            if i is not None:
+                counts[i] = counts.get(i, 0) + 1
+        if not counts:
+            return np.empty(0, dtype=np.int64), np.empty(0)
+        idx = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+        w = tf * self._idf[idx]
+        return idx, w / np.linalg.norm(w)
+
+    @staticmethod
+    def _scores(cols: Any, rows: int, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
+        starts, ends = cols.indptr[idx], cols.indptr[idx + 1]
+        lengths = ends - starts
+        if not lengths.sum():
+            return np.zeros(rows)
+        pos = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
+        weights = cols.data[pos] * np.repeat(w, lengths)
+        return np.bincount(cols.indices[pos], weights=weights, minlength=rows)
 
     def _known_share(self, folded: str) -> float:
         """How much of the question our knowledge base has words for, in (0, 1].
@@ -167,12 +197,12 @@ class Index:
         folded = normalize(text)
         if not folded:
             return []
-        q = self._vectorizer.transform([text[:MAX_INPUT_CHARS]])
-        if q.nnz == 0:
+        idx, w = self._query(text[:MAX_INPUT_CHARS])
+        if not len(idx):
             return []
         known = self._known_share(folded)
-        by_variant = (self._variant_matrix @ q.T).toarray().ravel()
-        by_entry = (self._entry_matrix @ q.T).toarray().ravel()
+        by_variant = self._scores(self._variant_cols, len(self.variants), idx, w)
+        by_entry = self._scores(self._entry_cols, len(self.entry_ids), idx, w)
         best_variant = np.maximum.reduceat(by_variant, self._starts)
         coarse = W_VARIANT * best_variant + W_ENTRY * by_entry
         top = np.argsort(-coarse)[:RERANK]

@@ -15,10 +15,9 @@ Channel-agnostic and pure apart from reading the knowledge folder once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from functools import cached_property
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from bot.core.langs import SOURCE_LANG, TARGET_LANGS
 
@@ -44,7 +43,7 @@ __all__ = [
     "today",
 ]
 
-JST = ZoneInfo("Asia/Tokyo")
+JST = timezone(timedelta(hours=9), "JST")  # no DST in Japan; needs no tz database
 
 
 def today() -> date:

@@ -48,27 +48,16 @@ _HIRA_RUN_RE = re.compile("[\u3041-\u309fー]{3,}")
 # Words inside brackets that qualify (material, use) rather than name an item.
 _QUALIFIER_RE = re.compile(r"製|用|以外|のみ|など|等|除く|含む|\d")
 _PARTICLES = set("のはをがともにでへや")
-GENERIC = frozenset(
-    normalize(w)
-    for w in [
-        "ごみ",
-        "ゴミ",
-        "塵",
-        "垃圾",
-        "rác",
-        "lixo",
-        "basura",
-        "garbage",
-        "trash",
-        "rubbish",
-        "waste",
-        "resíduo",
-        "residuo",
-        "resíduos",
-        "residuos",
-        "basurahan",
-    ]
-)
+_GENERIC_WORDS = {
+    "ja": ("ごみ", "ゴミ", "塵"),
+    "zh": ("垃圾",),
+    "vi": ("rác",),
+    "pt": ("lixo", "resíduo", "resíduos"),
+    "es": ("basura", "residuo", "residuos"),
+    "tl": ("basura", "basurahan"),
+    "en": ("garbage", "trash", "rubbish", "waste"),
+}
+GENERIC = frozenset(normalize(w) for words in _GENERIC_WORDS.values() for w in words)
 """Words for garbage itself: every question has them, so a name that merely
 contains one (厨余垃圾, 生ごみ) is no partial match for "垃圾哪天收"."""
 _LONG_VOWELS = (("ou", "o"), ("oo", "o"), ("uu", "u"), ("mb", "nb"), ("mp", "np"))

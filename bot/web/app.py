@@ -61,7 +61,11 @@ def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
         )
         channels.append(telegram)
         routes.append(Route("/telegram/webhook", telegram.webhook, methods=["POST"]))
-    off = [n for n, on in (("LINE", settings.line_enabled), ("Telegram", settings.telegram_enabled)) if not on]
+    off = [
+        n
+        for n, on in (("LINE", settings.line_enabled), ("Telegram", settings.telegram_enabled))
+        if not on
+    ]
     if off:
         log.info(
             "%s off: no tokens set (see README: LINE_CHANNEL_SECRET, LINE_CHANNEL_ACCESS_TOKEN, "

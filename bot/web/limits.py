@@ -6,6 +6,8 @@ in, before anything reads it whole.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -47,13 +49,18 @@ class _TooLarge(Exception):
 
 
 async def _too_large(send: Send) -> None:
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"text/plain; charset=utf-8")],
+        }
+    )
     await send({"type": "http.response.body", "body": b"request body too large"})
 
 
 class SecurityHeaders:
-    HEADERS = [
+    HEADERS: ClassVar[list[tuple[bytes, bytes]]] = [
         (b"x-content-type-options", b"nosniff"),
         (b"referrer-policy", b"same-origin"),
         (b"x-frame-options", b"DENY"),

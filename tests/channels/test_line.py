@@ -56,7 +56,11 @@ def test_every_fixture_event_is_acknowledged_and_answered_as_expected(
 ) -> None:
     api = line_api[0]
     events = fixture_events()
-    api.profiles[events[6]["source"]["userId"]] = {"userId": "x", "displayName": "Ana", "language": "pt"}
+    api.profiles[events[6]["source"]["userId"]] = {
+        "userId": "x",
+        "displayName": "Ana",
+        "language": "pt",
+    }
     for i, ev in enumerate(events):
         ev = copy.deepcopy(ev)
         ev["replyToken"] = f"token-{i}"
@@ -96,7 +100,9 @@ def test_follow_uses_the_profile_language_and_offers_the_language_menu(
     assert api.of(f"/v2/bot/profile/{ev['source']['userId']}")
 
 
-def test_text_question_is_answered_in_its_language(client: TestClient, line_api: tuple[FakeApi, str]) -> None:
+def test_text_question_is_answered_in_its_language(
+    client: TestClient, line_api: tuple[FakeApi, str]
+) -> None:
     ev = copy.deepcopy(fixture_events()[0])
     ev["message"]["text"] = "dong dat thi lam gi"
     assert post(client, [ev]).status_code == 200
@@ -138,8 +144,18 @@ def test_malformed_empty_and_huge_bodies_are_refused_and_the_server_keeps_servin
     client: TestClient,
 ) -> None:
     bad = b'{"destination": "U1", "events": [ {'
-    assert client.post("/line/webhook", content=bad, headers={"X-Line-Signature": sign(bad)}).status_code == 400
-    assert client.post("/line/webhook", content=b"", headers={"X-Line-Signature": sign(b"")}).status_code == 400
+    assert (
+        client.post(
+            "/line/webhook", content=bad, headers={"X-Line-Signature": sign(bad)}
+        ).status_code
+        == 400
+    )
+    assert (
+        client.post(
+            "/line/webhook", content=b"", headers={"X-Line-Signature": sign(b"")}
+        ).status_code
+        == 400
+    )
     huge = b"x" * 1_000_000
     res = client.post("/line/webhook", content=huge, headers={"X-Line-Signature": sign(huge)})
     assert res.status_code == 413

@@ -59,7 +59,9 @@ def test_private_updates_get_one_answer(
         assert any(expect in m["text"] for m in sent)
 
 
-def test_language_follows_language_code_and_text(client: TestClient, tg_api: tuple[FakeApi, str]) -> None:
+def test_language_follows_language_code_and_text(
+    client: TestClient, tg_api: tuple[FakeApi, str]
+) -> None:
     post(client, update(3))  # "Como jogar fora pilhas?" from a pt-br user
     text = sends(tg_api[0])[0]["text"]
     assert any(w in text.lower() for w in ("pilha", "lixo", "jogar", "coleta"))
@@ -81,13 +83,17 @@ def test_blocking_the_bot_marks_the_user_inactive_and_sends_nothing(
     assert client.app.state.store.is_active(key) is False  # type: ignore[attr-defined]
 
 
-def test_group_chatter_is_logged_but_not_answered(client: TestClient, tg_api: tuple[FakeApi, str]) -> None:
+def test_group_chatter_is_logged_but_not_answered(
+    client: TestClient, tg_api: tuple[FakeApi, str]
+) -> None:
     assert post(client, update(10)).status_code == 200
     assert sends(tg_api[0]) == []
     assert client.app.state.store.count() == 1  # type: ignore[attr-defined]
 
 
-def test_same_update_twice_is_answered_once(client: TestClient, tg_api: tuple[FakeApi, str]) -> None:
+def test_same_update_twice_is_answered_once(
+    client: TestClient, tg_api: tuple[FakeApi, str]
+) -> None:
     post(client, update(2))
     first = len(sends(tg_api[0]))
     post(client, update(2))

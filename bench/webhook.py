@@ -1,0 +1,173 @@
+"""Signed LINE webhooks against a running `resbot serve` on loopback.
+
+Starts a fake LINE API (the real SDK client replies to it over HTTP) and
+`resbot serve` as a separate process, then sends signed text-message webhooks
+with 1, 10 and 50 concurrent senders. Prints requests/s and p50/p99 latency
+per level, and checks that no interaction was lost or logged twice (rows in
+the interaction log == requests sent). Bounded: a fixed number of requests per
+level, loopback only; it stops by itself.
+
+    .venv/bin/python bench/webhook.py [--requests 600]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import os
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from tests.fakes import FakeApi, Served, line_app  # noqa: E402
+
+SECRET = "bench-channel-secret"
+QUESTIONS = [
+    "ngay nao do rac nhua",
+    "プラスチックごみの収集日はいつですか",
+    "quando é a coleta de lixo não queimável?",
+    "qué día sacan la basura de plástico",
+    "kailan ang koleksyon ng plastik",
+    "what day is plastic collection",
+    "塑料垃圾哪天收",
+    "dong dat thi lam gi",
+]
+
+
+def free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return int(port)
+
+
+def body_for(n: int) -> bytes:
+    event = {
+        "type": "message",
+        "mode": "active",
+        "timestamp": 1763780000000,
+        "source": {"type": "user", "userId": f"U{n % 200:032x}"},
+        "webhookEventId": f"01BENCH{n:020d}",
+        "deliveryContext": {"isRedelivery": False},
+        "replyToken": f"reply-{n}",
+        "message": {
+            "id": str(n),
+            "type": "text",
+            "quoteToken": "q",
+            "text": QUESTIONS[n % len(QUESTIONS)],
+        },
+    }
+    return json.dumps({"destination": "Ubench", "events": [event]}).encode()
+
+
+def sign(body: bytes) -> str:
+    return base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
+
+
+async def level(url: str, concurrency: int, start: int, count: int) -> tuple[list[float], int]:
+    latencies: list[float] = []
+    errors = 0
+    queue = list(range(start, start + count))
+    async with httpx.AsyncClient(timeout=30) as client:
+
+        async def worker() -> None:
+            nonlocal errors
+            while queue:
+                n = queue.pop()
+                body = body_for(n)
+                t0 = time.perf_counter()
+                r = await client.post(url, content=body, headers={"X-Line-Signature": sign(body)})
+                latencies.append((time.perf_counter() - t0) * 1000)
+                if r.status_code != 200:
+                    errors += 1
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - t0
+    rate = count / elapsed
+    latencies.sort()
+    p50 = statistics.median(latencies)
+    p99 = latencies[max(0, int(len(latencies) * 0.99) - 1)]
+    print(
+        f"{concurrency:>3} senders: {rate:7.0f} req/s   p50 {p50:6.1f} ms"
+        f"   p99 {p99:6.1f} ms   errors {errors}"
+    )
+    return latencies, errors
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--requests", type=int, default=600, help="requests per concurrency level")
+    args = ap.parse_args()
+    api = FakeApi()
+    with Served(line_app(api)) as fake, tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.sqlite3"
+        port = free_port()
+        env = {
+            **os.environ,
+            "RESBOT_DB": str(db),
+            "LINE_CHANNEL_SECRET": SECRET,
+            "LINE_CHANNEL_ACCESS_TOKEN": "bench-token",
+            "LINE_API_BASE": fake.url,
+        }
+        cmd = [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)]
+        if os.environ.get("BENCH_PROFILE"):
+            cmd = ["py-spy", "record", "-o", os.environ["BENCH_PROFILE"], "-f", "raw", "--", *cmd]
+        server = subprocess.Popen(
+            cmd,
+            cwd=tmp,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                try:
+                    if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+            else:
+                raise SystemExit("resbot serve did not start")
+            sent = 0
+            asyncio.run(level(base + "/line/webhook", 1, 10**6, 30))  # warm-up
+            sent += 30
+            for c in (1, 10, 50):
+                asyncio.run(level(base + "/line/webhook", c, sent + 10**6, args.requests))
+                sent += args.requests
+            time.sleep(0.5)
+            if os.environ.get("BENCH_CPU"):
+                with open(f"/proc/{server.pid}/stat") as f:
+                    fields = f.read().split()
+                ticks = os.sysconf("SC_CLK_TCK")
+                print(f"server CPU: {(int(fields[13]) + int(fields[14])) / ticks:.1f} s")
+            rows = sqlite3.connect(db).execute("select count(*) from interactions").fetchone()[0]
+            replies = len(api.of("/v2/bot/message/reply"))
+            print(
+                f"requests {sent}, interaction rows {rows}, replies sent {replies}:",
+                "no loss, no double count" if rows == sent == replies else "MISMATCH",
+            )
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
