@@ -23,6 +23,7 @@ class Settings:
     line_channel_secret: Secret | None
     line_access_token: Secret | None
     line_api_base: str
+    line_data_api_base: str
     telegram_token: Secret | None
     telegram_secret_token: Secret | None
     telegram_api_base: str
@@ -50,13 +51,19 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
     config = Config(str(env_file) if env_file and Path(env_file).exists() else None)
     values: dict[str, object] = {
         "db_path": Path(config("RESBOT_DB", cast=str, default="var/resbot.sqlite3")),
-        "knowledge": Path(config("RESBOT_KNOWLEDGE", cast=str, default=str(default_knowledge_dir()))),
+        "knowledge": Path(
+            config("RESBOT_KNOWLEDGE", cast=str, default=str(default_knowledge_dir()))
+        ),
         "secret_key": Secret(
             config("RESBOT_SECRET_KEY", cast=str, default="resbot-development-key-change-me")
         ),
         "line_channel_secret": _secret(config, "LINE_CHANNEL_SECRET"),
         "line_access_token": _secret(config, "LINE_CHANNEL_ACCESS_TOKEN"),
         "line_api_base": config("LINE_API_BASE", cast=str, default="https://api.line.me"),
+        # Rich menu images go to LINE's separate data host.
+        "line_data_api_base": config(
+            "LINE_DATA_API_BASE", cast=str, default="https://api-data.line.me"
+        ),
         "telegram_token": _secret(config, "TELEGRAM_BOT_TOKEN"),
         "telegram_secret_token": _secret(config, "TELEGRAM_SECRET_TOKEN"),
         "telegram_api_base": config(

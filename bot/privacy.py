@@ -1,20 +1,59 @@
-"""Masking of personal data in logged message text (kept for staff review only)."""
+"""Masking of personal data in logged message text (kept for staff review only).
+
+Staff read unanswered questions to improve the answers, so the text must stay
+readable ("3 kids", "2026", "8:30", "110", "1,000,000円") while whatever could
+identify or reach a person is replaced: e-mail addresses, phone numbers in
+Japanese and foreign formats (full-width digits and the dashes Japanese input
+methods type included), postal codes, residence card numbers and any other run
+of 6 or more digits. Calendar dates (2026-04-01) are kept: they say when, not who.
+"""
 
 from __future__ import annotations
 
 import re
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# Phone numbers (+81 90-1234-5678, 090 1234 5678, (03) 1234-5678), postal codes
-# (〒123-4567) and any other run of 4+ digits with optional separators.
-_DIGITS = re.compile(r"(?:〒\s*)?\+?\(?\d[\d\-‐－ ()]{2,}\d")
+# Characters people put between the digit groups of a phone number or postal code:
+# dashes of every width (ー is what a Japanese IME often types), dots, spaces and
+# brackets. A comma or colon ends a number: "1,000,000" and "8:30" stay readable.
+_SEP = r"\-‐‑‒–—―−－ーｰ.．\s\u3000()（）"
+_DASH = r"\-‐‑‒–—―−－ーｰ"
+
+_EMAIL = re.compile(r"[\w.+\-]+[@＠][\w\-]+(?:[.．][\w\-]+)+")
+_TOKENS = re.compile(
+    # A residence card number (two letters, eight digits, two letters).
+    r"(?P<card>(?<![A-Za-z0-9])[A-Za-z]{2}\d{8}[A-Za-z]{2}(?![A-Za-z0-9]))"
+    # A calendar date: left alone.
+    r"|(?P<date>(?<!\d)(?:19|20)\d\d([-/.])(?:0?[1-9]|1[0-2])\3(?:0?[1-9]|[12]\d|3[01])(?!\d))"
+    # Anything else made of digit groups: judged by `_number` below.
+    rf"|(?P<number>(?:〒\s*)?[+＋]?[(（]?\d(?:[{_SEP}]{{0,3}}\d)*)"
+)
+_POSTCODE = re.compile(rf"\d{{3}}[{_DASH}]\d{{4}}")
+MIN_DIGITS = 6  # fewer digits in a row are counts, years, times or emergency numbers
+MIN_PHONE_DIGITS = 9  # 0120-123-456, 03-1234-5678, +84 912 345 678
+
+
+def _number(run: str) -> str:
+    digits = sum(c.isdigit() for c in run)
+    if run.startswith("〒"):
+        return "〒[postcode]"
+    if digits < MIN_DIGITS:
+        return run
+    if _POSTCODE.fullmatch(run):
+        return "[postcode]"
+    if run[0] in "+＋(（0０" and digits >= MIN_PHONE_DIGITS:
+        return "[phone]"
+    return "[number]"
+
+
+def _token(m: re.Match[str]) -> str:
+    if m.group("card"):
+        return "[id]"
+    if m.group("date"):
+        return m.group(0)
+    return _number(m.group(0))
 
 
 def mask(text: str) -> str:
-    text = _EMAIL.sub("[email]", text)
-
-    def digits(m: re.Match[str]) -> str:
-        run = m.group(0)
-        return "[number]" if sum(c.isdigit() for c in run) >= 4 else run
-
-    return _DIGITS.sub(digits, text)
+    """The text with e-mail addresses, phone numbers, postal codes and long digit
+    runs replaced by [email], [phone], [postcode], [id] and [number]."""
+    return _TOKENS.sub(_token, _EMAIL.sub("[email]", text))

@@ -60,6 +60,8 @@ class Service:
             session.lang = lang
         result = self.bot.handle(incoming, session)
         self.store.save_session(key, result.session.to_dict())
+        if result.feedback is not None:
+            self.store.add_feedback(event_id, key, *result.feedback)
         self.store.complete(
             event_id,
             {

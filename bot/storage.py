@@ -1,4 +1,4 @@
-"""SQLite storage (sqlite-utils): sessions, users and the interaction log.
+"""SQLite storage (sqlite-utils): sessions, users, the interaction log and feedback.
 
 One write path for everything the service keeps; the core never imports this.
 The connection may be used from the server's worker threads, so writes are
@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlite_utils
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: feedback table
 
 
 def now_iso() -> str:
@@ -36,10 +36,12 @@ class Store:
         self._migrate()
 
     def _migrate(self) -> None:
-        if not self.db["sessions"].exists():
-            self.db["sessions"].create({"user_key": str, "data": str, "updated": str}, pk="user_key")
-        if not self.db["users"].exists():
-            self.db["users"].create(
+        if not self.db.table("sessions").exists():
+            self.db.table("sessions").create(
+                {"user_key": str, "data": str, "updated": str}, pk="user_key"
+            )
+        if not self.db.table("users").exists():
+            self.db.table("users").create(
                 {
                     "user_key": str,
                     "channel": str,
@@ -50,8 +52,8 @@ class Store:
                 },
                 pk="user_key",
             )
-        if not self.db["interactions"].exists():
-            self.db["interactions"].create(
+        if not self.db.table("interactions").exists():
+            self.db.table("interactions").create(
                 {
                     "id": int,
                     "event_id": str,
@@ -70,8 +72,24 @@ class Store:
                 },
                 pk="id",
             )
-            self.db["interactions"].create_index(["event_id"], unique=True)
-            self.db["interactions"].create_index(["ts"])
+            self.db.table("interactions").create_index(["event_id"], unique=True)
+            self.db.table("interactions").create_index(["ts"])
+        # Additions from here on are additive and idempotent, so an existing
+        # database upgrades in place when a newer resbot opens it.
+        if not self.db.table("feedback").exists():
+            self.db.table("feedback").create(
+                {
+                    "id": int,
+                    "event_id": str,
+                    "ts": str,
+                    "user_key": str,
+                    "entry": str,
+                    "helpful": int,
+                },
+                pk="id",
+            )
+            self.db.table("feedback").create_index(["event_id"], unique=True)
+            self.db.table("feedback").create_index(["ts"])
         self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     # ------------------------------------------------------------------ sessions
@@ -119,7 +137,8 @@ class Store:
         so a redelivered webhook gets neither a second reply nor a second log row."""
         with self.lock:
             cur = self.db.conn.execute(
-                "insert or ignore into interactions (event_id, ts, channel, user_key, kind, outcome)"
+                "insert or ignore into interactions"
+                " (event_id, ts, channel, user_key, kind, outcome)"
                 " values (?, ?, ?, ?, ?, 'pending')",
                 [event_id, now_iso(), channel, user_key, kind],
             )
@@ -132,6 +151,17 @@ class Store:
                 f"update interactions set {cols} where event_id = :event_id",
                 {**row, "event_id": event_id},
             )
+
+    def add_feedback(self, event_id: str, user_key: str, entry: str, helpful: bool) -> bool:
+        """Record a "was this helpful?" tap. False if this event id was already recorded
+        (a redelivered webhook must not count twice)."""
+        with self.lock:
+            cur = self.db.conn.execute(
+                "insert or ignore into feedback (event_id, ts, user_key, entry, helpful)"
+                " values (?, ?, ?, ?, ?)",
+                [event_id, now_iso(), user_key, entry, int(helpful)],
+            )
+        return cur.rowcount == 1
 
     def count(self, sql: str = "select count(*) as n from interactions") -> int:
         with self.lock:

@@ -28,6 +28,8 @@ class Call:
     path: str
     body: dict[str, Any]
     ts: float
+    content_type: str = ""
+    raw: bytes = b""  # the exact body, for binary uploads (rich menu images)
 
 
 @dataclass
@@ -36,6 +38,7 @@ class FakeApi:
 
     calls: list[Call] = field(default_factory=list)
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rich_menus: list[dict[str, Any]] = field(default_factory=list)  # GET /richmenu/list
     fail_next: list[int] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -70,19 +73,25 @@ async def _body(request: Request) -> dict[str, Any]:
 def line_app(api: FakeApi) -> Starlette:
     async def record(request: Request) -> Response:
         body = await _body(request)
+        ctype, raw = request.headers.get("content-type", ""), await request.body()
+        call = Call(request.method, request.url.path, body, time.time(), ctype, raw)
         with api.lock:
-            api.calls.append(Call(request.method, request.url.path, body, time.time()))
+            api.calls.append(call)
             status = api.fail_next.pop(0) if api.fail_next else 200
         if status != 200:
             return JSONResponse({"message": "fake failure"}, status_code=status)
         path = request.url.path
+        if path.endswith("/richmenu/list"):
+            return JSONResponse({"richmenus": api.rich_menus})
         if "/profile/" in path:
             uid = path.rsplit("/", 1)[1]
             return JSONResponse(api.profiles.get(uid, {"userId": uid, "displayName": "Resident"}))
         if path.endswith("/richmenu"):
             return JSONResponse({"richMenuId": "richmenu-fake-1"})
         if path.endswith(("/message/reply", "/message/push")):
-            sent = [{"id": f"m{i}", "quoteToken": "q"} for i, _ in enumerate(body.get("messages", []))]
+            sent = [
+                {"id": f"m{i}", "quoteToken": "q"} for i, _ in enumerate(body.get("messages", []))
+            ]
             return JSONResponse({"sentMessages": sent})
         return JSONResponse({})
 
@@ -100,10 +109,16 @@ def telegram_app(api: FakeApi) -> Starlette:
             status = api.fail_next.pop(0) if api.fail_next else 200
         if status != 200:
             return JSONResponse(
-                {"ok": False, "error_code": status, "description": "fake failure"}, status_code=status
+                {"ok": False, "error_code": status, "description": "fake failure"},
+                status_code=status,
             )
         if method == "getMe":
-            result: Any = {"id": 1, "is_bot": True, "first_name": "resbot", "username": "resbot_test_bot"}
+            result: Any = {
+                "id": 1,
+                "is_bot": True,
+                "first_name": "resbot",
+                "username": "resbot_test_bot",
+            }
         elif method == "sendMessage":
             result = {
                 "message_id": next(counter),

@@ -133,6 +133,29 @@ class Bot:
             Button(self.t("btn_desk", lang), "desk"),
         ]
 
+    def feedback_buttons(self, entry: Entry, lang: str) -> list[Button]:
+        return [
+            Button(self.t("btn_helpful", lang), f"fb:1:{entry.id}"),
+            Button(self.t("btn_not_helpful", lang), f"fb:0:{entry.id}"),
+        ]
+
+    def feedback(self, data: str, lang: str, session: Session) -> Result:
+        """A "was this helpful?" tap: counted against the entry for staff review."""
+        _, flag, entry_id = data.split(":", 2)
+        helpful = flag == "1"
+        entry = self.kb.entries.get(entry_id)
+        text = self.t("feedback_thanks" if helpful else "feedback_sorry", lang)
+        buttons = self.menu_buttons(lang) if helpful else self._nav_buttons(lang)
+        return Result(
+            replies=[Reply(text, buttons)],
+            session=replace(session, last_lang=lang),
+            lang=lang,
+            outcome="feedback",
+            topic=entry.topic if entry else None,
+            entry=entry.id if entry else None,
+            feedback=(entry.id, helpful) if entry else None,
+        )
+
     def menu_buttons(self, lang: str) -> list[Button]:
         cats = [c for c in self.kb.topics.categories if c != "meta"]
         buttons = [Button(self.kb.topics.category_label(c, lang), f"cat:{c}") for c in cats]
@@ -150,6 +173,8 @@ class Bot:
         related = [r for r in (self.kb.entry_for(x) for x in entry.related) if r is not None]
         buttons = [self._entry_button(r, lang) for r in related[:MAX_RELATED]]
         buttons += self._nav_buttons(lang)
+        if entry.topic.split(".")[0] != "meta":
+            buttons += self.feedback_buttons(entry, lang)
         replies = [Reply(text, buttons)]
         if entry.action == "greeting":
             replies = [
@@ -292,6 +317,8 @@ class Bot:
             return self.ask_language(lang, session)
         if data.startswith("cat:"):
             return self.show_menu(lang, session, data[4:])
+        if data.startswith(("fb:1:", "fb:0:")):
+            return self.feedback(data, lang, session)
         if data.startswith("e:"):
             entry = self.kb.entries.get(data[2:])
             if entry is not None:

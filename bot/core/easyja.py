@@ -48,6 +48,8 @@ DOUBLE_NEGATIVES = (
     "ないわけでは ない",
     "なければなら",
     "なければ なら",
+    "なければなり",
+    "なくてはなり",
     "なくてはいけ",
     "なくては いけ",
     "なくてはなら",
@@ -141,17 +143,19 @@ def lint(text: str, settings: Settings) -> list[Finding]:
             and not bare.rstrip("）)」").endswith(ENDINGS)
         ):
             findings.append(Finding("plain-ending", s, "end the sentence with です/ます"))
-    covered: set[int] = set()  # characters inside a longer hard word already seen
+    covered: set[int] = set()  # characters inside a longer hard word
     for word in settings.hard_words:  # longest first
+        first = True
         for m in re.finditer(re.escape(word), text):
             if m.start() in covered:
                 continue
             covered.update(range(m.start(), m.end()))
-            if not _GLOSS_AFTER.match(text[m.end() :]):
+            # The first use carries the gloss; later ones may stand alone.
+            if first and not _GLOSS_AFTER.match(text[m.end() :]):
                 findings.append(
                     Finding("hard-word", word, f"gloss {word!r} in 〈 〉 right after it")
                 )
-            break  # the first use carries the gloss; later ones may stand alone
+            first = False
     return _unique(findings)
 
 

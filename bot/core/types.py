@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Outcome = Literal["answer", "clarify", "fallback", "menu", "language", "ignored"]
+Outcome = Literal["answer", "clarify", "fallback", "menu", "language", "feedback", "ignored"]
 
 
 @dataclass(frozen=True)
@@ -66,3 +66,4 @@ class Result:
     score: float = 0.0
     choices: list[Button] = field(default_factory=list)
     desk_referral: bool = False
+    feedback: tuple[str, bool] | None = None  # (entry id, helpful) from a feedback tap

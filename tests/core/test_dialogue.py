@@ -165,5 +165,22 @@ def test_empty_and_huge_messages_get_a_polite_reply(bot: Bot) -> None:
 def test_every_fixed_phrase_is_localized(bot: Bot) -> None:
     assert bot.phrases.missing() == {}  # every phrase approved in all six catalogues
     langs = ("ja", "vi", "pt", "es", "tl", "en", "zh")
-    for key in ("welcome", "fallback", "did_you_mean", "menu_prompt", "ask_area", "choose_language"):
+    for key in (
+        "welcome",
+        "fallback",
+        "did_you_mean",
+        "menu_prompt",
+        "ask_area",
+        "choose_language",
+    ):
         assert len({bot.phrases.raw(key, lang) for lang in langs}) == 7, key
+
+
+def test_answers_ask_for_feedback_and_a_tap_is_recorded_against_the_entry(bot: Bot) -> None:
+    result = bot.handle(Incoming(text="how to sort garbage"), Session(lang="en"))
+    datas = [b.data for b in result.replies[-1].buttons]
+    assert f"fb:1:{result.entry}" in datas and f"fb:0:{result.entry}" in datas
+    tapped = bot.handle(Incoming(kind="postback", text=f"fb:0:{result.entry}"), result.session)
+    assert tapped.outcome == "feedback"
+    assert tapped.feedback == (result.entry, False)
+    assert "desk" in [b.data for b in tapped.replies[0].buttons]

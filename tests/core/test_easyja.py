@@ -1,0 +1,64 @@
+"""The easy-Japanese checker flags each rule on a bad example, and passes good text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.core.easyja import Settings, lint, reviewed
+
+SETTINGS = Settings(allowed_katakana={"ペットボトル", "カレンダー"}, hard_words=["避難所", "避難"])
+
+
+def rules(text: str) -> set[str]:
+    return {f.rule for f in lint(text, SETTINGS)}
+
+
+def test_good_easy_japanese_passes() -> None:
+    text = (
+        "ごみは　あさ　出して　ください。\n"
+        "避難所〈にげる　ところ〉に　いきます。"
+        "ペットボトルは　水曜日です。"
+    )
+    assert lint(text, SETTINGS) == []
+
+
+@pytest.mark.parametrize(
+    ("rule", "text"),
+    [
+        (
+            "long-sentence",
+            "この　まちでは　もえる　ごみと　もえない　ごみと"
+            "　しげんごみと　そだいごみを　ちゃんと　わけて　だします。",
+        ),
+        ("honorific", "こちらで　お待ちいただけます。"),
+        ("honorific", "窓口に　いらっしゃって　ください。"),
+        ("double-negative", "ごみを　分けなければなりません。"),
+        ("double-negative", "行けないことはないです。"),
+        ("kanji-run", "外国人住民相談窓口に　きて　ください。"),
+        ("katakana", "ハザードマップを　見て　ください。"),
+        ("plain-ending", "ごみは　あさ　出す。"),
+        ("hard-word", "避難所に　いきます。"),
+    ],
+)
+def test_each_rule_is_flagged(rule: str, text: str) -> None:
+    assert rule in rules(text)
+
+
+def test_only_the_first_use_of_a_hard_word_needs_the_gloss() -> None:
+    text = "避難所〈にげる　ところ〉に　いきます。避難所は　がっこうです。"
+    assert "hard-word" not in rules(text)
+
+
+def test_a_reviewed_exception_is_accepted() -> None:
+    findings = lint("ハザードマップを　見て　ください。", SETTINGS)
+    accepted = reviewed(findings, [{"rule": "katakana", "word": "ハザードマップ", "by": "国際課"}])
+    assert accepted == []
+    # An exception without a reviewer is not an exception.
+    assert reviewed(findings, [{"rule": "katakana", "word": "ハザードマップ"}]) == findings
+
+
+def test_shipped_settings_load() -> None:
+    cfg = Settings.load(Path(__file__).resolve().parents[2] / "knowledge" / "easyja.yaml")
+    assert "ペットボトル" in cfg.allowed_katakana and "避難所" in cfg.hard_words

@@ -1,0 +1,39 @@
+"""The service glue: sessions, the log, feedback, redelivery."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.core.dialogue import Bot
+from bot.core.types import Incoming
+from bot.service import Service
+from bot.storage import Store
+
+
+def test_feedback_is_stored_once_per_event(tmp_path: Path, bot: Bot) -> None:
+    store = Store(tmp_path / "s.sqlite3")
+    service = Service(bot, store, b"k")
+    answer = service.handle("line", "U1", Incoming(text="how to sort garbage"), "ev1")
+    assert answer is not None and answer.entry
+    tap = Incoming(kind="postback", text=f"fb:1:{answer.entry}")
+    assert service.handle("line", "U1", tap, "ev2") is not None
+    assert service.handle("line", "U1", tap, "ev2") is None  # redelivered
+    rows = list(store.db.query("select entry, helpful from feedback"))
+    assert rows == [{"entry": answer.entry, "helpful": 1}]
+
+
+def test_session_survives_between_events_and_channels_are_apart(tmp_path: Path, bot: Bot) -> None:
+    store = Store(tmp_path / "s.sqlite3")
+    service = Service(bot, store, b"k")
+    service.handle("telegram", "42", Incoming(kind="postback", text="lang:pt"))
+    again = service.handle("telegram", "42", Incoming(text="ok"))
+    assert again is not None and again.lang == "pt"
+    other = service.handle("line", "42", Incoming(text="how to sort garbage"))
+    assert other is not None and other.lang == "en"
+
+
+def test_logged_text_is_masked(tmp_path: Path, bot: Bot) -> None:
+    store = Store(tmp_path / "s.sqlite3")
+    Service(bot, store, b"k").handle("web", "s1", Incoming(text="call me 090-1234-5678 a@b.jp"))
+    (row,) = store.db.query("select text from interactions")
+    assert "1234" not in row["text"] and "a@b.jp" not in row["text"]
