@@ -13,30 +13,17 @@ import argparse
 import copy
 import random
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.questions import QUESTIONS
 from bot.core.dialogue import Bot
 from bot.core.knowledge import KnowledgeBase, load_knowledge
 from bot.core.types import Incoming
-
-QUESTIONS = [
-    "ngay nao do rac nhua",
-    "プラスチックごみの収集日はいつですか",
-    "quando é a coleta de lixo não queimável?",
-    "qué día sacan la basura de plástico",
-    "kailan ang koleksyon ng plastik",
-    "what day is plastic collection",
-    "塑料垃圾哪天收",
-    "dong dat thi lam gi",
-    "how do I sign up for the Japanese class",
-    "recommend a good hotel in Kyoto",
-    "consultation desk in portuguese which days",
-    "電球はどうやって捨てますか",
-    "buntis ako, ano ang dapat kong gawin",
-    "免费法律咨询",
-]
 
 
 def grow(kb: KnowledgeBase, factor: int) -> KnowledgeBase:

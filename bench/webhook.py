@@ -33,19 +33,10 @@ import httpx
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from bench.questions import QUESTIONS  # noqa: E402
 from tests.fakes import FakeApi, Served, line_app  # noqa: E402
 
 SECRET = "bench-channel-secret"
-QUESTIONS = [
-    "ngay nao do rac nhua",
-    "プラスチックごみの収集日はいつですか",
-    "quando é a coleta de lixo não queimável?",
-    "qué día sacan la basura de plástico",
-    "kailan ang koleksyon ng plastik",
-    "what day is plastic collection",
-    "塑料垃圾哪天收",
-    "dong dat thi lam gi",
-]
 
 
 def free_port() -> int:
