@@ -20,8 +20,9 @@ import yaml
 from babel.dates import format_date
 
 from bot.garbage import GarbageData, ItemMatch, today
+from bot.garbage.lookup import name_forms
 
-from .normalize import normalize
+from .normalize import has_han, normalize
 from .types import Button, Reply, Result, Session
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ class GarbageFlow:
             for label in data.categories
             for name in data.category_names(label).values()
         ]
+        self._category_forms = {n for n, _ in pairs}
         self._category_names = sorted(
             {(n, lab) for n, lab in pairs if len(n) > 1}, key=lambda p: len(p[0]), reverse=True
         )
@@ -106,7 +108,7 @@ class GarbageFlow:
         better) also asks for a disposal word or a bare item name, so "where to buy
         a car" is not read as "how do I throw away a car"."""
         match = self.data.find_item(text, lang)
-        if match is None or match.score < ITEM_MIN_SCORE:
+        if match is None or match.score < ITEM_MIN_SCORE or not self._confirmed(match, text, lang):
             return None
         if strict:
             folded = normalize(text)
@@ -115,6 +117,29 @@ class GarbageFlow:
             if not (_has_word(folded, "dispose") or bare):
                 return None
         return match
+
+    def _confirmed(self, match: ItemMatch, text: str, lang: str | None) -> bool:
+        """Is the item really named in the question? The dictionary search is
+        generous (readings, words in brackets, other languages); in conversation a
+        wrong item is worse than none: "にほん" is not 本 (ほん), "plastic" is a
+        category, and Vietnamese "nón" (hat) is not the English "non-burnable"."""
+        folded = normalize(text)
+        if match.lang == "ja":
+            forms = [(normalize(f), w) for f, w in name_forms(match.item.name, "ja")]
+        else:
+            forms = [(normalize(match.matched), 0)]
+        for form, weight in forms:
+            if not form or weight > 1 or form in self._category_forms:
+                continue
+            if form.isascii():
+                if f" {form} " not in f" {folded} ":
+                    continue
+                if len(form) <= 3 and lang and lang != match.lang and lang not in match.langs:
+                    continue
+            elif form not in folded or len(form) < 2 or (len(form) < 3 and not has_han(form)):
+                continue
+            return True
+        return False
 
     # ------------------------------------------------------------------ replies
     def fmt_day(self, day: date, lang: str) -> str:
@@ -300,6 +325,8 @@ class GarbageFlow:
     def after_area(
         self, area: str, lang: str, session: Session, payload: dict[str, object]
     ) -> Result:
+        if payload.get("kind") == "subscribe":  # the area a garbage reminder needs
+            return self.bot.subscribe.after_area(area, lang, session, payload)
         session = replace(session, area=area, awaiting=None, awaiting_payload=None)
         note = Reply(self.bot.t("area_set", lang, area=area))
         if payload.get("kind") == "item" and payload.get("text"):
