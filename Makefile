@@ -23,6 +23,7 @@ test: $(STAMP)
 	$(BIN)/resbot kb check
 	$(BIN)/resbot kb lint-ja
 	$(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
+	$(BIN)/python bench/soak.py --duration 30 --rate 100 --check
 
 bench: $(STAMP)
 	$(BIN)/python bench/ask.py

@@ -32,6 +32,8 @@ class Settings:
     port: int
     max_body_bytes: int
     cookie_secure: bool
+    rate_burst: int = 20  # per-user rate limit on the chat channels (bot.throttle)
+    rate_per_second: float = 1.0  # 0 turns the limit off
 
     @property
     def line_enabled(self) -> bool:
@@ -40,6 +42,18 @@ class Settings:
     @property
     def telegram_enabled(self) -> bool:
         return bool(self.telegram_token and self.telegram_secret_token)
+
+    @property
+    def secrets(self) -> list[str]:
+        """Every secret value that is set, for bot.logsafe to keep out of the logs."""
+        values = (
+            self.secret_key,
+            self.line_channel_secret,
+            self.line_access_token,
+            self.telegram_token,
+            self.telegram_secret_token,
+        )
+        return [str(v) for v in values if v]
 
 
 def _secret(config: Config, name: str) -> Secret | None:
@@ -74,6 +88,8 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         "port": config("RESBOT_PORT", cast=int, default=8000),
         "max_body_bytes": config("RESBOT_MAX_BODY_BYTES", cast=int, default=256 * 1024),
         "cookie_secure": config("RESBOT_COOKIE_SECURE", cast=bool, default=False),
+        "rate_burst": config("RESBOT_RATE_BURST", cast=int, default=20),
+        "rate_per_second": config("RESBOT_RATE_PER_SECOND", cast=float, default=1.0),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -11,10 +11,13 @@ import os
 import time
 import uuid
 
+from bot.claims import STALE_AFTER, Claims
 from bot.core.dialogue import Bot
 from bot.core.types import Incoming, Result, Session
+from bot.notify import hooks as notify
 from bot.privacy import mask
 from bot.storage import Store, now_iso
+from bot.throttle import Throttle, refusal
 
 DEV_SECRET = b"resbot-development-key-change-me"
 
@@ -31,10 +34,20 @@ def secret_from_env() -> bytes:
 
 
 class Service:
-    def __init__(self, bot: Bot, store: Store, secret: bytes | None = None) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        store: Store,
+        secret: bytes | None = None,
+        *,
+        throttle: Throttle | None = None,
+        stale_after: float = STALE_AFTER,
+    ) -> None:
         self.bot = bot
         self.store = store
         self.secret = secret or secret_from_env()
+        self.throttle = throttle  # None: no per-user rate limit (CLI, tests)
+        self.claims = Claims(store, stale_after)
 
     def key(self, channel: str, user_id: str) -> str:
         return user_key(channel, user_id, self.secret)
@@ -47,19 +60,50 @@ class Service:
         event_id: str | None = None,
         *,
         lang: str | None = None,
+        reply_owed: bool = False,
     ) -> Result | None:
-        """Answer one event. None when this event id was already handled (redelivery)."""
+        """Answer one event. None when this event id was already handled (redelivery).
+
+        `reply_owed`: the caller will call `delivered` once it attempted the reply
+        (LINE, Telegram), so a crash before that lets a redelivery answer the event
+        (bot.claims). Without it a claimed event id is simply never handled again."""
         key = self.key(channel, user_id)
+        owed = reply_owed and event_id is not None
         event_id = event_id or f"{channel}:{uuid.uuid4().hex}"
-        if not self.store.claim(event_id, channel, key, incoming.kind):
+        with self.claims.claimed(event_id, channel, key, incoming.kind, owed) as mine:
+            if not mine:
+                return None
+            return self._limited(key, event_id) or self._turn(
+                channel, user_id, key, incoming, event_id, lang
+            )
+
+    def _limited(self, key: str, event_id: str) -> Result | None:
+        """A flooding user's message: logged as ignored (no text), one "slow down" per flood."""
+        verdict = self.throttle.take(key) if self.throttle else "ok"
+        if verdict == "ok":
             return None
+        result = refusal(self.bot, Session.from_dict(self.store.load_session(key)), verdict)
+        self.store.complete(event_id, {"ts": now_iso(), "lang": result.lang, "outcome": "ignored"})
+        return result
+
+    def _turn(
+        self,
+        channel: str,
+        user_id: str,
+        key: str,
+        incoming: Incoming,
+        event_id: str,
+        lang: str | None,
+    ) -> Result:
         started = time.perf_counter()
         self.store.touch_user(key, channel, follow=True if incoming.kind == "follow" else None)
         session = Session.from_dict(self.store.load_session(key))
         if lang:
             session.lang = lang
+        notify.prepare(self.store, channel, key, session)
         result = self.bot.handle(incoming, session)
         self.store.save_session(key, result.session.to_dict())
+        notify.apply(self.store, channel, user_id, key, result)
         if result.feedback is not None:
             self.store.add_feedback(event_id, key, *result.feedback)
         self.store.complete(
@@ -73,7 +117,9 @@ class Service:
                 "score": round(result.score, 4),
                 "desk_referral": int(result.desk_referral),
                 "latency_ms": round((time.perf_counter() - started) * 1000, 3),
-                "text": mask(incoming.text) if incoming.kind == "text" else None,
+                "text": mask(incoming.text)
+                if incoming.kind == "text" and not result.private
+                else None,
             },
         )
         return result
@@ -82,9 +128,20 @@ class Service:
         """Log an event that gets no answer (unfollow, unknown types...). False if seen."""
         key = self.key(channel, user_id) if user_id else ""
         event_id = event_id or f"{channel}:{uuid.uuid4().hex}"
-        if not self.store.claim(event_id, channel, key, kind):
-            return False
-        if user_id and kind == "unfollow":
-            self.store.touch_user(key, channel, follow=False)
-        self.store.complete(event_id, {"outcome": "ignored"})
+        with self.claims.claimed(event_id, channel, key, kind, owed=False) as mine:
+            if not mine:
+                return False
+            if user_id and kind == "unfollow":
+                self.store.touch_user(key, channel, follow=False)
+            self.store.complete(event_id, {"outcome": "ignored"})
         return True
+
+    def delivered(self, event_id: str | None) -> None:
+        """The channel attempted the reply: a redelivery of this event is a duplicate."""
+        if event_id:
+            self.claims.settle(event_id, "done")
+
+    def undelivered(self, event_id: str | None) -> None:
+        """The channel failed before replying: the platform's redelivery answers it."""
+        if event_id:
+            self.claims.settle(event_id, "retry")

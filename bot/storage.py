@@ -16,7 +16,10 @@ from typing import Any
 
 import sqlite_utils
 
-SCHEMA_VERSION = 2  # 2: feedback table
+from bot.notify.tables import migrate as migrate_notify
+from bot.staff.schema import migrate as migrate_staff
+
+SCHEMA_VERSION = 3  # 2: feedback table; 3: interactions.delivery/claimed (bot.claims)
 
 
 def now_iso() -> str:
@@ -90,7 +93,16 @@ class Store:
             )
             self.db.table("feedback").create_index(["event_id"], unique=True)
             self.db.table("feedback").create_index(["ts"])
-        self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        # 3: whether the reply of a claimed event is still owed (see bot.claims).
+        columns = self.db.table("interactions").columns_dict
+        for name in ("delivery", "claimed"):
+            if name not in columns:
+                self.db.execute(f"alter table interactions add column {name} text")
+        migrate_staff(self.db)
+        migrate_notify(self.db)
+        found = int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        # Never lower it: a newer resbot's database keeps saying what it is.
+        self.db.execute(f"PRAGMA user_version={max(found, SCHEMA_VERSION)}")
 
     # ------------------------------------------------------------------ sessions
     def load_session(self, user_key: str) -> dict[str, Any] | None:
@@ -132,17 +144,61 @@ class Store:
         return bool(rows[0]["active"]) if rows else True
 
     # ------------------------------------------------------------------ log
-    def claim(self, event_id: str, channel: str, user_key: str, kind: str) -> bool:
+    def claim(
+        self,
+        event_id: str,
+        channel: str,
+        user_key: str,
+        kind: str,
+        *,
+        owed: bool = False,
+        retry_before: str | None = None,
+    ) -> bool:
         """Reserve an event id before handling it: False means it was already handled,
-        so a redelivered webhook gets neither a second reply nor a second log row."""
+        so a redelivered webhook gets neither a second reply nor a second log row.
+
+        `owed` marks a reply still to send; a row left `retry`, or `owed` since before
+        `retry_before` (a crash), is claimed again (bot.claims explains the states)."""
+        ts = now_iso()
         with self.lock:
             cur = self.db.conn.execute(
                 "insert or ignore into interactions"
-                " (event_id, ts, channel, user_key, kind, outcome)"
-                " values (?, ?, ?, ?, ?, 'pending')",
-                [event_id, now_iso(), channel, user_key, kind],
+                " (event_id, ts, channel, user_key, kind, outcome, delivery, claimed)"
+                " values (?, ?, ?, ?, ?, 'pending', ?, ?)",
+                [event_id, ts, channel, user_key, kind, "owed" if owed else None, ts],
+            )
+            if cur.rowcount == 1 or retry_before is None:
+                return cur.rowcount == 1
+            cur = self.db.conn.execute(
+                "update interactions set delivery = 'owed', claimed = ? where event_id = ?"
+                " and (delivery = 'retry' or (delivery = 'owed' and claimed < ?))",
+                [ts, event_id, retry_before],
             )
         return cur.rowcount == 1
+
+    def release(self, event_id: str) -> None:
+        """A claim whose handling failed: a row never completed goes (nothing half-written
+        stays); a completed one waits for the redelivery as `retry`."""
+        with self.lock:
+            self.db.conn.execute(
+                "delete from feedback where event_id = ? and event_id in (select event_id"
+                " from interactions where outcome = 'pending')",
+                [event_id],
+            )
+            self.db.conn.execute(
+                "delete from interactions where event_id = ? and outcome = 'pending'", [event_id]
+            )
+            self.db.conn.execute(
+                "update interactions set delivery = 'retry'"
+                " where event_id = ? and delivery = 'owed'",
+                [event_id],
+            )
+
+    def set_delivery(self, event_id: str, delivery: str) -> None:
+        with self.lock:
+            self.db.conn.execute(
+                "update interactions set delivery = ? where event_id = ?", [delivery, event_id]
+            )
 
     def complete(self, event_id: str, row: dict[str, Any]) -> None:
         cols = ", ".join(f"{k} = :{k}" for k in row)

@@ -7,6 +7,7 @@ Only what is truly outside is faked: the platforms' servers.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -30,17 +31,40 @@ class Call:
     ts: float
     content_type: str = ""
     raw: bytes = b""  # the exact body, for binary uploads (rich menu images)
+    headers: dict[str, str] = field(default_factory=dict)
+    status: int = 200  # what the fake answered (a delivery counts only when 200)
 
 
 @dataclass
 class FakeApi:
-    """Records calls; `fail_next` makes the next N calls answer with a status code."""
+    """Records calls; `fail_next` makes the next N calls answer with a status code.
+
+    For push tests: `fail_only` limits `fail_next` and `delay_next` to paths ending
+    so (e.g. "/message/multicast", "sendMessage"); a 429 carries `retry_after`
+    seconds (LINE: Retry-After header, Telegram: parameters.retry_after);
+    `delay_next` answers the next calls late (after accepting them) so a client
+    times out; `blocked` chat ids get Telegram's 403; LINE remembers accepted
+    X-Line-Retry-Key values and answers a repeat with 409, as LINE does.
+    """
 
     calls: list[Call] = field(default_factory=list)
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
     rich_menus: list[dict[str, Any]] = field(default_factory=list)  # GET /richmenu/list
     fail_next: list[int] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    fail_only: str | None = None
+    retry_after: float = 1.0
+    delay_next: list[float] = field(default_factory=list)
+    blocked: set[str] = field(default_factory=set)
+    retry_keys: set[str] = field(default_factory=set)
+
+    def _next(self, path: str) -> tuple[int, float]:
+        """The status and delay for this call (call with the lock held)."""
+        if self.fail_only and not path.endswith(self.fail_only):
+            return 200, 0.0
+        status = self.fail_next.pop(0) if self.fail_next else 200
+        delay = self.delay_next.pop(0) if self.delay_next else 0.0
+        return status, delay
 
     def of(self, suffix: str) -> list[Call]:
         with self.lock:
@@ -74,10 +98,31 @@ def line_app(api: FakeApi) -> Starlette:
     async def record(request: Request) -> Response:
         body = await _body(request)
         ctype, raw = request.headers.get("content-type", ""), await request.body()
-        call = Call(request.method, request.url.path, body, time.time(), ctype, raw)
+        headers = dict(request.headers)
+        call = Call(request.method, request.url.path, body, time.time(), ctype, raw, headers)
+        retry_key = request.headers.get("x-line-retry-key")
         with api.lock:
             api.calls.append(call)
-            status = api.fail_next.pop(0) if api.fail_next else 200
+            status, delay = api._next(request.url.path)
+            if status == 200 and retry_key and retry_key in api.retry_keys:
+                status = 409  # already accepted: LINE does not deliver it again
+            elif status == 200 and retry_key:
+                api.retry_keys.add(retry_key)
+            call.status = status
+        if delay:
+            await asyncio.sleep(delay)
+        if status == 409 and retry_key:
+            return JSONResponse(
+                {"message": "The retry key is already accepted"},
+                status_code=409,
+                headers={"X-Line-Accepted-Request-Id": "fake-accepted"},
+            )
+        if status == 429:
+            return JSONResponse(
+                {"message": "Too many requests"},
+                status_code=429,
+                headers={"Retry-After": str(api.retry_after)},
+            )
         if status != 200:
             return JSONResponse({"message": "fake failure"}, status_code=status)
         path = request.url.path
@@ -104,9 +149,30 @@ def telegram_app(api: FakeApi) -> Starlette:
     async def record(request: Request) -> Response:
         body = await _body(request)
         method = request.url.path.rsplit("/", 1)[1]
+        call = Call(request.method, request.url.path, body, time.time())
         with api.lock:
-            api.calls.append(Call(request.method, request.url.path, body, time.time()))
-            status = api.fail_next.pop(0) if api.fail_next else 200
+            api.calls.append(call)
+            status, delay = api._next(request.url.path)
+            if status == 200 and str(body.get("chat_id", "")) in api.blocked:
+                status = 403
+            call.status = status
+        if delay:
+            await asyncio.sleep(delay)
+        if status == 429:
+            return JSONResponse(
+                {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": "Too Many Requests: retry later",
+                    "parameters": {"retry_after": api.retry_after},
+                },
+                status_code=429,
+            )
+        if status == 403:
+            return JSONResponse(
+                {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked"},
+                status_code=403,
+            )
         if status != 200:
             return JSONResponse(
                 {"ok": False, "error_code": status, "description": "fake failure"},

@@ -37,6 +37,17 @@ MEASURES: dict[str, tuple[str, str]] = {
     "fallback": ("答えられなかった質問の数", "Unanswered questions"),
     "fallback_rate": ("答えられなかった質問の割合", "Unanswered questions ÷ questions"),
     "answered_rate": ("答えられた質問の割合", "Answered questions ÷ questions"),
+    "deliveries_sent": ("届けた通知の数", "Notifications delivered"),
+    "deliveries_failed": ("届けられなかった通知の数", "Notifications that failed"),
+    "deliveries_blocked": ("ブロックで届かなかった通知の数", "Notifications blocked"),
+    "volunteer_signups": (
+        "チャットでの災害ボランティア登録の数",
+        "Disaster-volunteer sign-ups in chat",
+    ),
+    "class_signups": (
+        "チャットでの日本語教室の順番待ち登録の数",
+        "Japanese-class waiting-list sign-ups in chat",
+    ),
     "approved_translations": (
         "承認された翻訳の回答の数（報告を作った時の知識ベース）",
         "Approved translated answers (knowledge base when the report was made)",

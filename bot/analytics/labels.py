@@ -43,6 +43,11 @@ METRICS: dict[str, Label] = {
     "consultations": ("相談件数", "Consultations"),
     "helpful": ("役に立った", "Helpful"),
     "not_helpful": ("役に立たなかった", "Not helpful"),
+    "deliveries_sent": ("通知の配信（成功）", "Notifications delivered"),
+    "deliveries_failed": ("通知の配信（失敗）", "Notifications failed"),
+    "deliveries_blocked": ("通知の配信（ブロック）", "Notifications blocked"),
+    "volunteer_signups": ("災害ボランティア登録", "Disaster-volunteer sign-ups"),
+    "class_signups": ("日本語教室の順番待ち登録", "Japanese-class waiting-list sign-ups"),
 }
 NO_TOPIC: Label = ("なし（未回答・メニュー）", "None (unanswered, menus)")
 UNKNOWN: Label = ("不明", "Unknown")

@@ -19,6 +19,9 @@ Counting rules (the same in every format, and what `knowledge/kpi.yaml` builds o
   referrals; a question that is both counts once.
 - *Unanswered questions*: fallback texts still kept (see retention), grouped
   ignoring case and spacing, most frequent first.
+- Steps of sign-up and notification-settings forms (outcome form) are not
+  questions. *Deliveries sent / failed / blocked* and *volunteer / class
+  waiting-list sign-ups* come from the notification tables (`bot.notify.stats`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from typing import Any
 import sqlite_utils
 
 from bot.core.topics import load_topics
+from bot.notify.stats import monthly_counts
 
 from .periods import Period
 
@@ -37,7 +41,8 @@ NONE = "(none)"  # the key for questions without a topic (or language)
 TOP_UNANSWERED = 20
 _QUESTIONS = (
     "kind in ('text', 'postback') and outcome is not null"
-    " and outcome not in ('ignored', 'pending', 'feedback') and ts >= :start and ts < :end"
+    " and outcome not in ('ignored', 'pending', 'feedback', 'form')"
+    " and ts >= :start and ts < :end"
 )
 
 
@@ -65,6 +70,11 @@ class PeriodStats:
     fallback: int = 0
     desk_referrals: int = 0
     consultations: int = 0
+    deliveries_sent: int = 0
+    deliveries_failed: int = 0
+    deliveries_blocked: int = 0
+    volunteer_signups: int = 0
+    class_signups: int = 0
     by_category: Counter[str] = field(default_factory=Counter)
     by_topic: Counter[str] = field(default_factory=Counter)
     answered_by_topic: Counter[str] = field(default_factory=Counter)
@@ -134,6 +144,11 @@ SUMMARY_METRICS = (
     "consultations",
     "helpful",
     "not_helpful",
+    "deliveries_sent",
+    "deliveries_failed",
+    "deliveries_blocked",
+    "volunteer_signups",
+    "class_signups",
 )
 
 
@@ -170,6 +185,8 @@ def period_stats(db: sqlite_utils.Database, period: Period) -> PeriodStats:
     stats.lost_followers = _distinct_users(db, "unfollow", bounds)
     stats.feedback = _feedback(db, bounds)
     stats.unanswered = _unanswered(db, bounds)
+    for name, value in monthly_counts(db, period.start, period.end).items():
+        setattr(stats, name, value)
     return stats
 
 

@@ -32,6 +32,7 @@ from linebot.v3.webhooks import (
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from bot.claims import Unavailable
 from bot.core.types import Incoming, Reply, Result
 from bot.service import Service
 
@@ -44,6 +45,7 @@ MAX_TEXT = 5000
 MAX_QUICK_REPLIES = 13
 MAX_LABEL = 20
 MAX_DATA = 300
+TIMEOUT = 10.0  # seconds per LINE API call (the SDK's own default is 5 minutes)
 
 
 def render(replies: list[Reply]) -> list[TextMessage]:
@@ -110,12 +112,21 @@ class LineChannel:
         except Exception:  # the SDK raises ValueError or pydantic errors on bad JSON
             log.warning("LINE webhook refused: malformed body")
             return PlainTextResponse("malformed body", status_code=400)
+        status = 200
         for event in events:
+            # Every event is tried; a failed one is left for LINE's redelivery, which
+            # the events already handled ignore (they are claimed).
+            event_id = getattr(event, "webhook_event_id", "?")
             try:
                 await self.dispatch(event)
+            except Unavailable as exc:
+                status = 503
+                log.error("LINE event %s not handled, database unavailable: %s", event_id, exc)
             except Exception:
-                # One bad event must not lose the others or make LINE redeliver all.
-                log.exception("LINE event %s failed", getattr(event, "webhook_event_id", "?"))
+                status = max(status, 500)
+                log.exception("LINE event %s failed; left for LINE's redelivery", event_id)
+        if status != 200:
+            return PlainTextResponse("try again later", status_code=status)
         return PlainTextResponse("OK")
 
     async def dispatch(self, event: Any) -> None:
@@ -143,15 +154,20 @@ class LineChannel:
             kind_name = "unfollow" if isinstance(event, UnfollowEvent) else str(event_type)
             self.service.record(self.name, user_id, kind_name, event_id)
             return
-        result = self.service.handle(self.name, user_id, incoming, event_id)
+        result = self.service.handle(self.name, user_id, incoming, event_id, reply_owed=True)
         if result is None:
             log.info("LINE event %s already handled (redelivery): no second reply", event_id)
             return
-        await self.reply(event.reply_token, result)
+        try:
+            await self.reply(event.reply_token, result)
+        except BaseException:
+            self.service.undelivered(event_id)
+            raise
+        self.service.delivered(event_id)
 
     async def profile_language(self, user_id: str) -> str | None:
         try:
-            profile = await self.api.get_profile(user_id)
+            profile = await self.api.get_profile(user_id, _request_timeout=TIMEOUT)
         except Exception:
             log.warning("LINE profile lookup failed; using the default language")
             return None
@@ -162,6 +178,17 @@ class LineChannel:
         if not messages:
             return
         try:
-            await self.api.reply_message(ReplyMessageRequest(replyToken=token, messages=messages))
-        except Exception:
-            log.exception("LINE reply failed (the interaction is logged)")
+            await self.api.reply_message(
+                ReplyMessageRequest(replyToken=token, messages=messages), _request_timeout=TIMEOUT
+            )
+        except Exception as exc:
+            # Not retried: the reply token is single-use and LINE gets its 200.
+            log.error("LINE reply failed (the interaction is logged): %s", _describe(exc))
+
+
+def _describe(exc: BaseException) -> str:
+    """An API error in one line: its type, and the HTTP status when there is one."""
+    status = getattr(exc, "status", None)
+    if status:
+        return f"{type(exc).__name__} (HTTP {status})"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -25,6 +25,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.claims import Unavailable
 from bot.core.types import Incoming, Reply
 from bot.service import Service
 
@@ -35,6 +36,7 @@ log = logging.getLogger("resbot.telegram")
 MAX_TEXT = 4096
 MAX_CALLBACK_BYTES = 64
 COMMANDS = {"menu": "menu", "language": "langmenu", "area": "area"}
+TIMEOUT = 10.0  # seconds per Bot API call (connect, read, write, pool), set explicitly
 
 
 def keyboard(replies: list[Reply]) -> InlineKeyboardMarkup | None:
@@ -58,7 +60,16 @@ class TelegramChannel:
     def __init__(self, service: Service, token: str, secret_token: str, api_base: str) -> None:
         self.service = service
         self.secret_token = secret_token.encode()
-        self.app = Application.builder().token(token).base_url(api_base).updater(None).build()
+        builder = Application.builder().token(token).base_url(api_base).updater(None)
+        for set_timeout in (
+            builder.connect_timeout,
+            builder.read_timeout,
+            builder.write_timeout,
+            builder.pool_timeout,
+        ):
+            set_timeout(TIMEOUT)
+        self.app = builder.build()
+        self.failed: dict[int, int] = {}  # update id -> HTTP status, filled by on_error
         private = filters.ChatType.PRIVATE
         self.app.add_handler(CommandHandler("start", self.on_start, filters=private))
         self.app.add_handler(CommandHandler(list(COMMANDS), self.on_command, filters=private))
@@ -70,6 +81,7 @@ class TelegramChannel:
         self.app.add_handler(ChatMemberHandler(self.on_member, ChatMemberHandler.MY_CHAT_MEMBER))
         # Anything no handler above took (group chatter, channel posts...): log only.
         self.app.add_handler(TypeHandler(Update, self.on_other))
+        self.app.add_error_handler(self.on_error)
 
     async def start(self) -> None:
         await self.app.initialize()
@@ -89,13 +101,33 @@ class TelegramChannel:
             update = Update.de_json(data, self.app.bot) if isinstance(data, dict) else None
         except Exception:
             update = None
-        if update is None:
+        if update is None or not _well_formed(update):
             return PlainTextResponse("malformed update", status_code=400)
         try:
             await self.app.process_update(update)
         except Exception:
             log.exception("Telegram update %s failed", update.update_id)
+            self.failed[update.update_id] = 500
+        status = self.failed.pop(update.update_id, 200)
+        if status != 200:  # Telegram sends the update again; handled ones are claimed
+            return PlainTextResponse("try again later", status_code=status)
         return PlainTextResponse("OK")
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """PTB hands a handler's exception here: answer 5xx so Telegram redelivers."""
+        update_id = update.update_id if isinstance(update, Update) else -1
+        if isinstance(context.error, Unavailable):
+            self.failed[update_id] = 503
+            log.error(
+                "Telegram update %s not handled, database unavailable: %s", update_id, context.error
+            )
+            return
+        self.failed[update_id] = 500
+        log.error(
+            "Telegram update %s failed; left for Telegram's redelivery",
+            update_id,
+            exc_info=context.error,
+        )
 
     # ------------------------------------------------------------------ handlers
     async def _answer(self, update: Update, incoming: Incoming) -> None:
@@ -103,23 +135,37 @@ class TelegramChannel:
         chat = update.effective_chat
         if user is None or chat is None:
             return
+        # PTB does not check types: a forged update may carry a number where text goes.
+        code, text = user.language_code, incoming.text
         incoming = Incoming(
-            kind=incoming.kind, text=incoming.text, platform_lang=user.language_code
+            kind=incoming.kind,
+            text=text if isinstance(text, str) else "",
+            platform_lang=code if isinstance(code, str) else None,
         )
-        result = self.service.handle(self.name, str(user.id), incoming, f"tg:{update.update_id}")
+        event_id = f"tg:{update.update_id}"
+        result = self.service.handle(self.name, str(user.id), incoming, event_id, reply_owed=True)
         if result is None:
             log.info("Telegram update %s already handled: no second reply", update.update_id)
             return
-        texts = [t for r in result.replies for t in split_text(r.text, MAX_TEXT)]
-        markup = keyboard(result.replies)
+        try:
+            await self._send(chat.id, result.replies)
+        except BaseException:
+            self.service.undelivered(event_id)
+            raise
+        self.service.delivered(event_id)
+
+    async def _send(self, chat_id: int, replies: list[Reply]) -> None:
+        texts = [t for r in replies for t in split_text(r.text, MAX_TEXT)]
+        markup = keyboard(replies)
         for i, text in enumerate(texts):
             last = i == len(texts) - 1
             try:
                 await self.app.bot.send_message(
-                    chat.id, text, reply_markup=markup if last else None
+                    chat_id, text, reply_markup=markup if last else None
                 )
-            except Exception:
-                log.exception("Telegram send failed (the interaction is logged)")
+            except Exception as exc:
+                # Not retried (the update got its 200); the interaction is logged.
+                log.error("Telegram send failed (the interaction is logged): %r", exc)
                 return
 
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -170,3 +216,10 @@ class TelegramChannel:
             self.service.record(
                 self.name, str(user.id) if user else None, "ignored", f"tg:{update.update_id}"
             )
+
+
+def _well_formed(update: Update) -> bool:
+    """What PTB's filters take for granted (Telegram always sends it): a message has
+    its chat. PTB parses an update without one, then its filters raise."""
+    message = update.effective_message
+    return message is None or getattr(message, "chat", None) is not None

@@ -9,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from bot.claims import Unavailable
 from bot.core.langs import LANGS
 from bot.core.types import Incoming, Result
 from bot.service import Service
@@ -64,6 +65,10 @@ class WebChat:
         lang = data.get("lang")
         if lang is not None and lang not in LANGS:
             return JSONResponse({"error": f"lang must be one of {list(LANGS)}"}, status_code=400)
+        types = {"text": str, "postback": str, "start": bool}
+        wrong = [k for k, t in types.items() if k in data and not isinstance(data[k], t)]
+        if wrong:  # as /openapi.json says: a client bug is told, not guessed at
+            return JSONResponse({"error": f"wrong type: {', '.join(wrong)}"}, status_code=400)
         if data.get("start"):
             incoming = Incoming(kind="follow", platform_lang=lang or _accept_language(request))
         elif isinstance(postback, str) and postback:
@@ -73,7 +78,14 @@ class WebChat:
         else:
             return JSONResponse({"error": "send text, postback or start"}, status_code=400)
         sid, new = self.session_id(request)
-        result = self.service.handle(self.name, sid, incoming)
+        try:
+            result = self.service.handle(self.name, sid, incoming)
+        except Unavailable:  # logged by the service; the page asks the resident to retry
+            return JSONResponse(
+                {"error": "temporarily unavailable, please try again"},
+                status_code=503,
+                headers={"Retry-After": "5"},
+            )
         assert result is not None  # no platform event id: never a redelivery
         response = JSONResponse(result_payload(result))
         if new:

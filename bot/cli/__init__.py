@@ -44,7 +44,7 @@ def main_options(
 
 def _register() -> None:
     # Sub-commands live in their own modules; importing registers them on `app`.
-    from . import ask, chat, platforms, report, retention, serve  # noqa: F401
+    from . import ask, chat, db, notify, platforms, report, retention, serve, staff, translate  # noqa: F401
 
     try:
         from .garbage import garbage_app

@@ -22,6 +22,8 @@ from .language import Lexicon, detect
 from .normalize import normalize, romaji
 from .phrases import Phrases, load_phrases
 from .retrieval import Candidate, Index, Variant
+from .signup_flow import SignupFlow
+from .subscribe_flow import SubscribeFlow
 from .types import Button, Incoming, Reply, Result, Session
 
 # Confidence thresholds on the retrieval score (tuned on the dev question set
@@ -33,6 +35,7 @@ MATCHED_LANG_ABOVE = 0.5
 MAX_TEXT = 1000
 OUT_OF_SCOPE = "_out_of_scope"
 NEW_QUESTION_ABOVE = 0.35
+LANGUAGE_REQUEST_WORDS = 6
 # Topics where a named item is better answered from the item dictionary.
 ITEM_TOPICS = ("garbage.item", "garbage.sorting", "garbage.oversized", "garbage.appliances")
 OFF_TOPIC_MARGIN = 0.03
@@ -78,6 +81,8 @@ class Bot:
         data = GarbageData.load(kb.root)
         self.garbage = GarbageFlow(self, data.warm()) if data.available else None
         self.lexicon = Lexicon.build((v.lang, v.text) for v in variants)
+        self.subscribe = SubscribeFlow(self)
+        self.signup = SignupFlow(self)
 
     @staticmethod
     def _out_of_scope_variants(path: Path) -> list[Variant]:
@@ -159,7 +164,8 @@ class Bot:
     def menu_buttons(self, lang: str) -> list[Button]:
         cats = [c for c in self.kb.topics.categories if c != "meta"]
         buttons = [Button(self.kb.topics.category_label(c, lang), f"cat:{c}") for c in cats]
-        return [*buttons, Button(self.t("btn_language", lang), "langmenu")]
+        notify = Button(self.t("btn_notify", lang), "sub:menu")
+        return [*buttons, notify, Button(self.t("btn_language", lang), "langmenu")]
 
     def language_buttons(self) -> list[Button]:
         return [Button(NATIVE_NAMES[lang], f"lang:{lang}") for lang in LANGS]
@@ -172,6 +178,7 @@ class Bot:
         text = self.kb.answer(entry, lang, self.phrases.raw("example_mark", lang))
         related = [r for r in (self.kb.entry_for(x) for x in entry.related) if r is not None]
         buttons = [self._entry_button(r, lang) for r in related[:MAX_RELATED]]
+        buttons += self.signup.buttons_for(entry.topic, lang)
         buttons += self._nav_buttons(lang)
         if entry.topic.split(".")[0] != "meta":
             buttons += self.feedback_buttons(entry, lang)
@@ -311,6 +318,13 @@ class Bot:
     def _postback(self, incoming: Incoming, session: Session) -> Result:
         data = incoming.text
         lang = self._reply_lang(replace(incoming, kind="postback"), session, None) or SOURCE_LANG
+        # Notification settings and sign-up forms (subscribe_flow, signup_flow).
+        routed = self.signup.postback(data, lang, session) or self.subscribe.postback(
+            data, lang, session
+        )
+        if routed is not None:
+            return routed
+        session = self.signup.leave(session)  # a tap elsewhere drops an unfinished form
         if data.startswith("lang:") and data[5:] in LANGS:
             return self.set_language(data[5:], session)
         if data == "langmenu":
@@ -357,6 +371,12 @@ class Bot:
                 lang=lang,
                 outcome="fallback",
             )
+        if session.awaiting == "signup" or self.signup.wants_text(text):
+            chosen = session.lang or session.last_lang or SOURCE_LANG
+            form = self.signup.text(text, chosen, session)
+            if form is not None:
+                return form
+            session = self.signup.leave(session)
         # A number answers the last "did you mean" (the CLI shows numbered options).
         if session.pending and text.isdigit() and 1 <= int(text) <= len(session.pending):
             entry = self.kb.entries.get(session.pending[int(text) - 1])
@@ -399,7 +419,9 @@ class Bot:
         candidates = [c for c in candidates if not c.entry_id.startswith(OUT_OF_SCOPE)]
         entry = self.kb.entries[best.entry_id]
         if entry.action == "language":
-            named = named_language(text)
+            # "can they speak english" inside a longer question is not a request
+            # to switch: only a short message names the language it wants.
+            named = named_language(text) if len(text.split()) <= LANGUAGE_REQUEST_WORDS else None
             if named:
                 return self.set_language(named, session)
             others = [c for c in candidates[1:] if c.score >= FALLBACK_BELOW]

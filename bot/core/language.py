@@ -103,7 +103,8 @@ def _units(folded: str) -> list[str]:
 
 def detect(text: str, lexicon: Lexicon | None = None) -> str | None:
     """The language `text` is written in, or None when the evidence is not clear."""
-    text = text.strip()
+    # Lone surrogates (broken UTF-16 from a client) would crash lingua.
+    text = text.encode("utf-8", "replace").decode("utf-8").strip()
     if not text:
         return None
     if has_kana(text):

@@ -29,6 +29,7 @@ W_ENTRY = 0.30
 W_FUZZ = 0.15
 RERANK = 8
 UNKNOWN_POWER = 0.5
+UNKNOWN_WEIGHT = 1.0
 JAPANESE_WORDS = True
 
 
@@ -190,7 +191,7 @@ class Index:
                 if total and len(grams) / total >= 0.6:
                     known += float(np.mean(idf[grams]))
                     continue
-            unknown += self._max_idf
+            unknown += self._max_idf * UNKNOWN_WEIGHT
         return float((known / (known + unknown)) ** UNKNOWN_POWER) if known else 0.0
 
     def search(self, text: str, limit: int = 5) -> list[Candidate]:

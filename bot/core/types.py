@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Outcome = Literal["answer", "clarify", "fallback", "menu", "language", "feedback", "ignored"]
+Outcome = Literal[
+    "answer", "clarify", "fallback", "menu", "language", "feedback", "ignored", "form"
+]  # form: a step of a sign-up or settings form (not a question; see analytics.stats)
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,9 @@ class Session:
     pending: list[str] = field(default_factory=list)  # entry ids offered in "did you mean"
     awaiting: str | None = None  # e.g. "area" while we wait for the area name
     awaiting_payload: str | None = None
+    # Notification subscriptions (kind -> option), filled by the service from its
+    # table before each turn; None where the channel cannot push (web chat, CLI).
+    subs: dict[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -51,6 +56,15 @@ class Session:
             return cls()
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known)
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Something the service must do beyond replying (the core never writes storage):
+    "subscribe", "unsubscribe", "signup", "forget"."""
+
+    kind: str
+    data: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -67,3 +81,5 @@ class Result:
     choices: list[Button] = field(default_factory=list)
     desk_referral: bool = False
     feedback: tuple[str, bool] | None = None  # (entry id, helpful) from a feedback tap
+    effects: list[Effect] = field(default_factory=list)
+    private: bool = False  # the message was form data (a name, a contact): not logged

@@ -1,4 +1,4 @@
-"""One ASGI app: web chat, its JSON API, the LINE and Telegram webhooks, health."""
+"""One ASGI app: web chat, its JSON API, the LINE and Telegram webhooks, health, staff pages."""
 
 from __future__ import annotations
 
@@ -19,10 +19,15 @@ from bot.channels.webchat import WebChat
 from bot.config import Settings
 from bot.core.dialogue import Bot
 from bot.core.langs import LANGS, NATIVE_NAMES
+from bot.logsafe import protect
+from bot.notify.scheduler import start_scheduler
 from bot.service import Service
+from bot.staff.app import staff_app
 from bot.storage import Store
+from bot.throttle import throttle_from
 
 from .limits import BodySizeLimit, SecurityHeaders
+from .openapi import openapi_json
 
 log = logging.getLogger("resbot.web")
 HERE = Path(__file__).resolve().parent
@@ -32,7 +37,9 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
     bot = bot or Bot.load(settings.knowledge)
     store = Store(settings.db_path)
-    service = Service(bot, store, settings.secret_key._value.encode())
+    protect(settings.secrets)  # masked in every log record (bot.logsafe)
+    throttle = throttle_from(settings.rate_burst, settings.rate_per_second)
+    service = Service(bot, store, settings.secret_key._value.encode(), throttle=throttle)
     webchat = WebChat(service, settings.cookie_secure)
     channels: list[Any] = []
     routes: list[Route | Mount] = []
@@ -89,7 +96,7 @@ def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
         body = {
             "status": "ok" if db == "ok" else "degraded",
             "db": db,
-            "entries": len(bot.kb.entries),
+            "entries": len(service.bot.kb.entries),  # the staff pages reload it in place
             "line": settings.line_enabled,
             "telegram": settings.telegram_enabled,
         }
@@ -100,6 +107,14 @@ def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
         Route("/chat", index),
         Route("/api/chat", webchat.api, methods=["POST"]),
         Route("/healthz", healthz),
+        Route("/openapi.json", openapi_json),
+        Mount(
+            "/staff",
+            # Read per request: `app.state.notify` exists once the lifespan started.
+            staff_app(
+                service, store, settings.cookie_secure, lambda: getattr(app.state, "notify", None)
+            ),
+        ),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
 
@@ -107,9 +122,12 @@ def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         for ch in channels:
             await ch.start()
+        # Garbage reminders and queued broadcasts (bot.notify.scheduler).
+        app.state.notify = await start_scheduler(settings, lambda: service.bot, store)
         try:
             yield
         finally:
+            await app.state.notify.stop()
             for ch in channels:
                 await ch.stop()
 

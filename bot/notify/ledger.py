@@ -1,0 +1,268 @@
+"""The delivery ledger: one row per (recipient, message), claimed before sending.
+
+    pending --claim--> sending --> sent | failed | blocked
+    pending --screen-> blocked (unfollowed) | cancelled (unsubscribed, data deleted)
+                       | skipped (a reminder whose put-out time has passed)
+
+Never twice: a row is created once (unique `dedupe_key`) and leaves `pending`
+only through an atomic claim, so two senders (the server's scheduler and a cron
+`resbot remind`) never take the same row. After a crash, rows left `sending`
+are recovered: a LINE batch is sent again with the SAME X-Line-Retry-Key (LINE
+answers 409 if it had accepted it, so nobody gets it twice); a Telegram message
+has no such key, so an interrupted one is marked failed ("delivery unknown")
+rather than risk a duplicate. Pending rows are simply picked up.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.storage import Store, now_iso
+
+from .subscriptions import transaction
+
+STATUSES = ("pending", "sending", "sent", "failed", "blocked", "cancelled", "skipped")
+FINAL = ("sent", "failed", "blocked", "cancelled", "skipped")
+LINE_MULTICAST_MAX = 500
+
+
+def iso(moment: datetime) -> str:
+    """The form every timestamp of the ledger is compared in (UTC, milliseconds)."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    dedupe_key: str
+    source: str  # "broadcast" | "reminder"
+    kind: str  # the subscription it is sent under: garbage | disaster | events
+    user_key: str
+    channel: str
+    lang: str
+    message_id: int
+    broadcast_id: int | None = None
+    expires: str | None = None  # ISO UTC: not sent after this (a reminder's put-out time)
+
+
+@dataclass(frozen=True)
+class LineBatch:
+    id: int
+    retry_key: str
+    message_id: int
+    deliveries: list[tuple[int, str]]  # (delivery id, LINE userId)
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    address: str
+    user_key: str
+    message_id: int
+
+
+def enqueue(
+    store: Store, rows: Iterable[NewDelivery], status: str = "pending", error: str | None = None
+) -> int:
+    """Insert rows whose key is new (claim-first); returns how many were new."""
+    ts = now_iso()
+    added = 0
+    with transaction(store):
+        for r in rows:
+            cur = store.db.conn.execute(
+                "insert or ignore into notify_deliveries (dedupe_key, source, broadcast_id,"
+                " kind, user_key, channel, lang, message_id, status, error, expires, created,"
+                " updated) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [r.dedupe_key, r.source, r.broadcast_id, r.kind, r.user_key, r.channel,
+                 r.lang, r.message_id, status, error, r.expires, ts, ts],
+            )  # fmt: skip
+            added += cur.rowcount
+    return added
+
+
+def exists(store: Store, dedupe_key: str) -> bool:
+    with store.lock:
+        row = store.db.conn.execute(
+            "select 1 from notify_deliveries where dedupe_key = ?", [dedupe_key]
+        ).fetchone()
+    return row is not None
+
+
+def screen(store: Store, now: datetime) -> None:
+    """Settle pending rows that must not be sent: expired, blocked, unsubscribed."""
+    ts = now_iso()
+    with transaction(store):
+        conn = store.db.conn
+        conn.execute(
+            "update notify_deliveries set status = 'skipped', error = 'expired: too late to"
+            " be useful', updated = ? where status = 'pending' and expires is not null"
+            " and expires <= ?",
+            [ts, iso(now)],
+        )
+        conn.execute(
+            "update notify_deliveries set status = 'blocked', error = 'unfollowed or blocked',"
+            " updated = ? where status = 'pending' and user_key in"
+            " (select user_key from users where active = 0)",
+            [ts],
+        )
+        conn.execute(
+            "update notify_deliveries set status = 'cancelled', error = 'unsubscribed',"
+            " updated = ? where status = 'pending' and not exists (select 1 from"
+            " notify_subscriptions s join notify_recipients r on r.user_key = s.user_key"
+            " where s.user_key = notify_deliveries.user_key and s.kind = notify_deliveries.kind)",
+            [ts],
+        )
+
+
+def recover(store: Store, stale_before: datetime) -> tuple[int, int]:
+    """Rows left `sending` by a sender that died: (LINE batches to resend with their
+    retry key, Telegram messages marked failed as "delivery unknown")."""
+    cutoff, ts = iso(stale_before), now_iso()
+    with transaction(store):
+        conn = store.db.conn
+        batches = conn.execute(
+            "update notify_batches set state = 'retry', updated = ?"
+            " where state = 'sending' and updated <= ?",
+            [ts, cutoff],
+        ).rowcount
+        messages = conn.execute(
+            "update notify_deliveries set status = 'failed', updated = ?,"
+            " error = 'interrupted while sending: delivery unknown, not resent'"
+            " where status = 'sending' and channel = 'telegram' and claimed <= ?",
+            [ts, cutoff],
+        ).rowcount
+    return batches, messages
+
+
+def next_line_batch(store: Store, limit: int = LINE_MULTICAST_MAX) -> LineBatch | None:
+    """An interrupted batch to resend (same retry key), else a new one: up to `limit`
+    pending LINE rows of one message, claimed in one transaction."""
+    limit = max(1, min(limit, LINE_MULTICAST_MAX))
+    ts = now_iso()
+    with transaction(store):
+        conn = store.db.conn
+        retry = conn.execute(
+            "select id, retry_key, message_id from notify_batches"
+            " where state = 'retry' and channel = 'line' order by id limit 1"
+        ).fetchone()
+        if retry is not None:
+            batch_id, key, message_id = retry
+            conn.execute(
+                "update notify_batches set state = 'sending', updated = ? where id = ?",
+                [ts, batch_id],
+            )
+        else:
+            first = conn.execute(
+                "select message_id from notify_deliveries where status = 'pending'"
+                " and channel = 'line' order by id limit 1"
+            ).fetchone()
+            if first is None:
+                return None
+            message_id, key = first[0], str(uuid.uuid4())
+            batch_id = conn.execute(
+                "insert into notify_batches (channel, retry_key, message_id, created, updated)"
+                " values ('line', ?, ?, ?, ?)",
+                [key, message_id, ts, ts],
+            ).lastrowid
+            conn.execute(
+                "update notify_deliveries set status = 'sending', batch_id = ?, claimed = ?,"
+                " attempts = attempts + 1, updated = ? where id in (select id from"
+                " notify_deliveries where status = 'pending' and channel = 'line'"
+                " and message_id = ? order by id limit ?)",
+                [batch_id, ts, ts, message_id, limit],
+            )
+        rows = conn.execute(
+            "select d.id, r.address from notify_deliveries d left join notify_recipients r"
+            " on r.user_key = d.user_key and r.channel = 'line'"
+            " where d.batch_id = ? and d.status = 'sending' order by d.id",
+            [batch_id],
+        ).fetchall()
+        gone = [i for i, address in rows if not address]
+        if gone:
+            conn.execute(
+                "update notify_deliveries set status = 'cancelled', error = 'data deleted',"
+                f" updated = ? where id in ({', '.join('?' * len(gone))})",
+                [ts, *gone],
+            )
+    deliveries = [(int(i), str(a)) for i, a in rows if a]
+    return LineBatch(int(batch_id or 0), str(key), int(message_id), deliveries)
+
+
+def finish_batch(store: Store, batch: LineBatch, status: str, error: str | None = None) -> None:
+    ts = now_iso()
+    with transaction(store):
+        conn = store.db.conn
+        conn.execute(
+            "update notify_deliveries set status = ?, error = ?, updated = ?"
+            " where batch_id = ? and status = 'sending'",
+            [status, error, ts, batch.id],
+        )
+        conn.execute(
+            "update notify_batches set state = ?, updated = ? where id = ?",
+            [status, ts, batch.id],
+        )
+
+
+def claim_telegram(store: Store) -> Job | None:
+    """Take the oldest pending Telegram row (None when there is none)."""
+    while True:
+        ts = now_iso()
+        with transaction(store):
+            conn = store.db.conn
+            row = conn.execute(
+                "select d.id, r.address, d.user_key, d.message_id from notify_deliveries d"
+                " left join notify_recipients r on r.user_key = d.user_key"
+                " and r.channel = 'telegram' where d.status = 'pending'"
+                " and d.channel = 'telegram' order by d.id limit 1"
+            ).fetchone()
+            if row is None:
+                return None
+            status = "sending" if row[1] else "cancelled"
+            conn.execute(
+                "update notify_deliveries set status = ?, claimed = ?, updated = ?,"
+                " attempts = attempts + 1, error = ? where id = ?",
+                [status, ts, ts, None if row[1] else "data deleted", row[0]],
+            )
+        if row[1]:
+            return Job(int(row[0]), str(row[1]), str(row[2]), int(row[3]))
+
+
+def finish(store: Store, delivery_id: int, status: str, error: str | None = None) -> None:
+    with store.lock:
+        store.db.conn.execute(
+            "update notify_deliveries set status = ?, error = ?, updated = ? where id = ?",
+            [status, error, now_iso(), delivery_id],
+        )
+
+
+def has_pending(store: Store, channel: str) -> bool:
+    with store.lock:
+        row = store.db.conn.execute(
+            "select 1 from notify_deliveries where status = 'pending' and channel = ? limit 1",
+            [channel],
+        ).fetchone()
+    return row is not None
+
+
+def pending(store: Store) -> int:
+    with store.lock:
+        row = store.db.conn.execute(
+            "select count(*) from notify_deliveries where status in ('pending', 'sending')"
+        ).fetchone()
+    return int(row[0])
+
+
+def counts(store: Store, broadcast_id: int | None = None) -> dict[str, int]:
+    """Rows per status (every status present, zeros included)."""
+    sql = "select status, count(*) from notify_deliveries"
+    args: list[object] = []
+    if broadcast_id is not None:
+        sql += " where broadcast_id = ?"
+        args.append(broadcast_id)
+    with store.lock:
+        rows = store.db.conn.execute(sql + " group by status", args).fetchall()
+    out = dict.fromkeys(STATUSES, 0)
+    out.update({str(s): int(n) for s, n in rows})
+    return out

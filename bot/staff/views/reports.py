@@ -1,0 +1,116 @@
+"""The KPI dashboard (with its PNG charts) and the unanswered-questions queue."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bot.analytics import Month
+from bot.core.langs import LANGS, NATIVE_NAMES
+
+from ..clock import utcnow
+from ..dashboard import CHARTS, build
+from ..entries import Invalid, add_draft
+from ..http import Staff, error, form_text, page, redirect, session_of
+from ..roles import Role
+
+
+class ReportViews:
+    def __init__(self, staff: Staff) -> None:
+        self.staff = staff
+
+    async def dashboard(self, request: Request) -> Response:
+        text = request.query_params.get("month", "")
+        try:
+            month = Month.parse(text) if text else Month.of(utcnow())
+        except ValueError as exc:
+            return error(self.staff, request, 400, str(exc))
+        board = await run_in_threadpool(build, self.staff.store, self.staff.service.bot.kb, month)
+        return page(
+            self.staff,
+            request,
+            "dashboard.html",
+            {
+                "board": board,
+                "month": month,
+                "previous": month.shift(-1),
+                "next": month.shift(1),
+                "charts": CHARTS,
+            },
+        )
+
+    async def chart(self, request: Request) -> Response:
+        try:
+            month = Month.parse(request.path_params["month"])
+        except ValueError as exc:
+            return error(self.staff, request, 400, str(exc))
+        name = request.path_params["name"]
+        if name not in CHARTS:
+            return error(self.staff, request, 404, "No such chart.")
+        data = await run_in_threadpool(
+            self.staff.charts.png, self.staff.store, self.staff.service.bot.kb, month, name
+        )
+        return Response(data, media_type="image/png")
+
+    async def queue(self, request: Request) -> Response:
+        options = self.staff.options
+        items = self.staff.queue.items(
+            int(options.get("queue_months")), bool(options.get("queue_clarify"))
+        )
+        kb = self.staff.workspace.kb()
+        entries = sorted(kb.entries.values(), key=lambda e: (e.category, e.id))
+        me = session_of(request).account
+        return page(
+            self.staff,
+            request,
+            "queue.html",
+            {
+                "items": items,
+                "entries": entries,
+                "langs": LANGS,
+                "names": NATIVE_NAMES,
+                "months": int(options.get("queue_months")),
+                "can_edit": me.role.allows(Role.editor),
+            },
+        )
+
+    async def decide(self, request: Request) -> Response:
+        """Attach to an entry (as a draft question) or dismiss: editors only."""
+        me = session_of(request).account
+        item = self.staff.queue.find(request.path_params["key"])
+        if item is None:
+            return error(self.staff, request, 404, "This question was handled already.")
+        action = await form_text(request, "action")
+        if action == "dismiss":
+            self.staff.queue.decide(item, "dismiss", me.name)
+            self.staff.audit.record(me.name, "dismiss", "queue", item.key, item.text, "")
+            self.staff.flash(request, f"Dismissed: {item.text}")
+            return redirect(request, "/queue")
+        if action != "attach":
+            return error(self.staff, request, 400, "Attach or dismiss?")
+        entry_id, lang = await form_text(request, "entry"), await form_text(request, "lang")
+        if lang not in LANGS:
+            lang = item.lang if item.lang in LANGS else "ja"
+        try:
+            await run_in_threadpool(
+                add_draft,
+                self.staff.workspace,
+                self.staff.audit,
+                me.name,
+                entry_id,
+                lang,
+                item.text,
+                item.count,
+            )
+        except KeyError:
+            return error(self.staff, request, 400, "Pick an entry to attach the question to.")
+        except Invalid as exc:
+            return error(self.staff, request, 400, " ".join(exc.problems))
+        self.staff.queue.decide(item, "attach", me.name, entry_id, lang)
+        self.staff.flash(
+            request,
+            f"Attached to {entry_id} as a draft question ({lang}): accept it on the entry's"
+            " page to serve it.",
+        )
+        return redirect(request, "/queue")
