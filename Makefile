@@ -1,6 +1,6 @@
 # Two commands on a fresh machine with Python 3.11+ and pip:
 #   make run    set up .venv and start the bot
-#   make test   set up .venv and run lint, type checks and the test suite
+#   make test   set up .venv and run lint, type checks, a 30 s soak and the test suite
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -22,8 +22,8 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/resbot kb check
 	$(BIN)/resbot kb lint-ja
-	$(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
 	$(BIN)/python bench/soak.py --duration 30 --rate 100 --check
+	$(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
 
 bench: $(STAMP)
 	$(BIN)/python bench/ask.py
