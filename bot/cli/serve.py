@@ -16,6 +16,9 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Address to listen on (RESBOT_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (RESBOT_PORT, default 8000).")] = None,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="Log every HTTP request.")
+    ] = False,
 ) -> None:
     """Run the bot server: web chat at /, webhooks, /healthz.
 
@@ -39,4 +42,13 @@ def serve(
     conf = load_settings(".env", **overrides)
     asgi = create_app(conf)
     typer.echo(f"resbot: web chat on http://{host or conf.host}:{port or conf.port}/")
-    uvicorn.run(asgi, host=host or conf.host, port=port or conf.port, log_level="info")
+    # No per-request access log by default: every event is already in the
+    # interaction log, and formatting (and secret-masking) a line per request
+    # costs throughput during a disaster spike. --access-log turns it on.
+    uvicorn.run(
+        asgi,
+        host=host or conf.host,
+        port=port or conf.port,
+        log_level="info",
+        access_log=access_log,
+    )

@@ -51,8 +51,12 @@ def fold_accents(text: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=16384)
 def normalize(text: str, limit: int | None = MAX_INPUT_CHARS) -> str:
-    """Fold width, case, kana, accents and punctuation into one comparable form."""
+    """Fold width, case, kana, accents and punctuation into one comparable form.
+
+    Cached: one message is folded several times on its way through the core
+    (search, language, garbage), and variants are folded once at start-up."""
     text = text[:limit] if limit else text
     text = unicodedata.normalize("NFKC", text)
     text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc", "Cs", "Co"))
