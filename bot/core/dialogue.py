@@ -253,10 +253,15 @@ class Bot:
             topic="meta.language",
         )
 
+    def language_menu(self) -> Reply:
+        """ "Choose your language" in all seven languages: we may not know which one reads."""
+        return Reply(
+            "\n".join(self.t("choose_language", x) for x in LANGS), self.language_buttons()
+        )
+
     def ask_language(self, lang: str, session: Session) -> Result:
-        text = "\n".join(self.t("choose_language", x) for x in LANGS)
         return Result(
-            replies=[Reply(text, self.language_buttons())],
+            replies=[self.language_menu()],
             session=replace(session, last_lang=lang),
             lang=lang,
             outcome="language",
@@ -273,10 +278,7 @@ class Bot:
             return Result(
                 replies=[
                     Reply(welcome, self.menu_buttons(lang)),
-                    Reply(
-                        "\n".join(self.t("choose_language", x) for x in LANGS),
-                        self.language_buttons(),
-                    ),
+                    self.language_menu(),
                 ],
                 session=replace(session, last_lang=lang),
                 lang=lang,
@@ -438,9 +440,5 @@ class Bot:
         result = self.answer(entry, lang or SOURCE_LANG, session, best.score)
         if lang is None:
             # We could not tell the language: answer, and offer the language menu.
-            result.replies.append(
-                Reply(
-                    "\n".join(self.t("choose_language", x) for x in LANGS), self.language_buttons()
-                )
-            )
+            result.replies.append(self.language_menu())
         return result

@@ -8,22 +8,14 @@ Words the analyzer reads wrongly go into the knowledge folder's `readings.yaml`.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
-from .normalize import kata_to_hira
+from .normalize import japanese_tagger, kata_to_hira
 
 _KANJI_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆]")
 _PLACEHOLDER_RE = re.compile(r"(\{[^{}]*\}|https?://\S+)")
-
-
-@lru_cache(maxsize=1)
-def _tagger() -> object:
-    import fugashi  # imported lazily: the analyzer loads a dictionary
-
-    return fugashi.Tagger()
 
 
 def load_readings(path: Path) -> dict[str, str]:
@@ -63,7 +55,7 @@ def _plain(text: str) -> str:
     # Adjacent all-kanji words form one group (日本語 -> 日本語(にほんご)), which reads
     # better in chat than a bracket after every part of a compound.
     groups: list[list[str]] = []  # [white_space, surface, reading]
-    for word in _tagger()(text):  # type: ignore[operator]
+    for word in japanese_tagger()(text):
         surface = word.surface
         kana = getattr(word.feature, "kana", None)
         reading = kata_to_hira(kana) if kana and kana != "*" else ""

@@ -60,11 +60,9 @@ class Entry:
     status: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def source(self, fld: str) -> str:
-        if fld == "questions":
-            return self.title[SOURCE_LANG]
-        if fld == "title":
-            return self.title[SOURCE_LANG]
-        return self.answer[SOURCE_LANG]
+        """The Japanese msgid of a PO message: the answer, or the title (which also
+        stands for the question variants, see the module docstring)."""
+        return self.answer[SOURCE_LANG] if fld == "answer" else self.title[SOURCE_LANG]
 
 
 @dataclass

@@ -102,12 +102,21 @@ def tokens(folded: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _kakasi() -> Any:
-    import pykakasi  # loads its dictionaries: only when romaji is first needed
+def kakasi() -> Any:
+    """The one pykakasi converter (romaji, readings); its dictionaries load on first use."""
+    import pykakasi
 
     return pykakasi.kakasi()  # type: ignore[no-untyped-call]
 
 
+@lru_cache(maxsize=1)
+def japanese_tagger() -> Any:
+    """The one fugashi tagger (furigana, Japanese word features); loads unidic-lite once."""
+    import fugashi
+
+    return fugashi.Tagger()
+
+
 def romaji(text: str) -> str:
     """Hepburn romaji of Japanese text ("ごみの分け方" -> "gomi no wakekata")."""
-    return " ".join(part["hepburn"] for part in _kakasi().convert(text) if part["hepburn"].strip())
+    return " ".join(part["hepburn"] for part in kakasi().convert(text) if part["hepburn"].strip())

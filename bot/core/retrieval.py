@@ -14,7 +14,6 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
@@ -22,7 +21,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from .normalize import MAX_INPUT_CHARS, has_kana, is_cjk_char, normalize
+from .normalize import MAX_INPUT_CHARS, has_kana, is_cjk_char, japanese_tagger, normalize
 
 W_VARIANT = 0.55
 W_ENTRY = 0.30
@@ -36,17 +35,10 @@ JAPANESE_WORDS = True
 _SKIP_POS = ("助詞", "助動詞", "補助記号", "記号", "空白")
 
 
-@lru_cache(maxsize=1)
-def _tagger() -> Any:
-    import fugashi
-
-    return fugashi.Tagger()
-
-
 def japanese_words(raw: str) -> list[str]:
     """Content words of Japanese text (fugashi), folded: particles carry no topic."""
     out = []
-    for word in _tagger()(unicodedata.normalize("NFKC", raw)):
+    for word in japanese_tagger()(unicodedata.normalize("NFKC", raw)):
         if word.feature.pos1 in _SKIP_POS:
             continue
         folded = normalize(word.surface)

@@ -23,11 +23,11 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from bot.core.normalize import kata_to_hira, normalize, tokens
+from bot.core.normalize import kakasi, kata_to_hira, normalize, tokens
 
 from .data import Item
 
@@ -63,16 +63,9 @@ contains one (厨余垃圾, 生ごみ) is no partial match for "垃圾哪天收"
 _LONG_VOWELS = (("ou", "o"), ("oo", "o"), ("uu", "u"), ("mb", "nb"), ("mp", "np"))
 
 
-@lru_cache(maxsize=1)
-def _kakasi() -> Any:
-    import pykakasi  # loaded lazily: building its dictionary takes ~0.4 s
-
-    return pykakasi.kakasi()  # type: ignore[no-untyped-call]
-
-
 @lru_cache(maxsize=8192)
 def _segments(text: str) -> tuple[tuple[str, str, str], ...]:
-    return tuple((s["orig"], s["hira"], s["hepburn"]) for s in _kakasi().convert(text))
+    return tuple((s["orig"], s["hira"], s["hepburn"]) for s in kakasi().convert(text))
 
 
 def reading(text: str) -> str:
