@@ -45,7 +45,7 @@ class Claims:
 
     def retry_before(self) -> str:
         """Owed claims older than this were left by a crash: this process or an earlier one."""
-        now = _parse(storage.now_iso())
+        now = datetime.now(UTC)  # per event: no round trip through a string
         cutoff = max(self.started, now - timedelta(seconds=self.stale_after))
         return cutoff.isoformat(timespec="milliseconds")
 
