@@ -39,7 +39,7 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 
 from bot.channels.limits import split_text
-from bot.channels.line import render
+from bot.channels.line import api_client, render
 from bot.channels.telegram import MAX_TEXT, keyboard
 from bot.core.types import Reply
 
@@ -99,7 +99,7 @@ class LineSender:
         self.api: AsyncMessagingApi | None = None
 
     async def start(self) -> None:
-        self.client = AsyncApiClient(self.configuration)
+        self.client = api_client(self.configuration)
         self.api = AsyncMessagingApi(self.client)
 
     async def close(self) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 from typing import Any
 
 import pytest
+from linebot.v3.messaging import Configuration
 from starlette.testclient import TestClient
 
+from bot.channels.line import api_client
 from tests.channels.conftest import sign
 from tests.conftest import shared_path
 from tests.fakes import FakeApi
@@ -170,3 +173,26 @@ def test_reply_api_failure_is_logged_and_the_interaction_kept(
     assert post(client, [ev]).status_code == 200
     assert "LINE reply failed" in caplog.text
     assert client.app.state.store.count() == 1  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("proxy", "trusted"), [(None, False), ("http://proxy.city.example:8080", True)]
+)
+def test_api_client_reads_the_environment_only_when_a_proxy_is_configured(
+    monkeypatch: pytest.MonkeyPatch, proxy: str | None, trusted: bool
+) -> None:
+    """No per-call netrc/proxy lookups without a proxy; a city behind one keeps it."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    if proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy)
+
+    async def session_trusts_env() -> bool:
+        client = api_client(Configuration(access_token="t", host="http://127.0.0.1:9"))
+        try:
+            return bool(client.rest_client.pool_manager.trust_env)
+        finally:
+            await client.close()
+
+    assert asyncio.run(session_trusts_env()) is trusted
