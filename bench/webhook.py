@@ -2,10 +2,12 @@
 
 Starts a fake LINE API (the real SDK client replies to it over HTTP) and
 `resbot serve` as a separate process, then sends signed text-message webhooks
-with 1, 10 and 50 concurrent senders. Prints requests/s and p50/p99 latency
-per level, and checks that no interaction was lost or logged twice (rows in
-the interaction log == requests sent). Bounded: a fixed number of requests per
-level, loopback only; it stops by itself.
+with 1, 10 and 50 concurrent senders. Prints requests/s, p50/p99 latency and
+the server's CPU per request for each level, whether the target at 10 senders
+is met, and checks that no interaction was lost or logged twice (rows in the
+interaction log == requests sent). With BENCH_PROFILE=<file> the server runs
+under py-spy (pip install py-spy) and writes a raw profile there. Bounded: a
+fixed number of requests per level, loopback only; it stops by itself.
 
     .venv/bin/python bench/webhook.py [--requests 600]
 """
