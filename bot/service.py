@@ -10,10 +10,12 @@ import hmac
 import os
 import time
 import uuid
+from dataclasses import replace
 
 from bot.claims import STALE_AFTER, Claims
 from bot.core.dialogue import Bot
 from bot.core.types import Incoming, Result, Session
+from bot.hostile import clean
 from bot.notify import hooks as notify
 from bot.privacy import mask
 from bot.storage import Store, now_iso
@@ -67,6 +69,13 @@ class Service:
         `reply_owed`: the caller will call `delivered` once it attempted the reply
         (LINE, Telegram), so a crash before that lets a redelivery answer the event
         (bot.claims). Without it a claimed event id is simply never handled again."""
+        user_id, event_id = clean(user_id), event_id and clean(event_id)
+        lang = lang and clean(lang)
+        incoming = replace(
+            incoming,
+            text=clean(incoming.text),
+            platform_lang=incoming.platform_lang and clean(incoming.platform_lang),
+        )
         key = self.key(channel, user_id)
         owed = reply_owed and event_id is not None
         event_id = event_id or f"{channel}:{uuid.uuid4().hex}"
@@ -126,6 +135,7 @@ class Service:
 
     def record(self, channel: str, user_id: str | None, kind: str, event_id: str | None) -> bool:
         """Log an event that gets no answer (unfollow, unknown types...). False if seen."""
+        user_id, event_id = user_id and clean(user_id), event_id and clean(event_id)
         key = self.key(channel, user_id) if user_id else ""
         event_id = event_id or f"{channel}:{uuid.uuid4().hex}"
         with self.claims.claimed(event_id, channel, key, kind, owed=False) as mine:

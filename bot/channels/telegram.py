@@ -8,7 +8,6 @@ PTB's handlers route it. Dialogue state stays in SQLite, not in PTB objects.
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 
 from starlette.requests import Request
@@ -27,6 +26,7 @@ from telegram.ext import (
 
 from bot.claims import Unavailable
 from bot.core.types import Incoming, Reply
+from bot.hostile import loads
 from bot.service import Service
 
 from .limits import split_text
@@ -97,7 +97,7 @@ class TelegramChannel:
             log.warning("Telegram webhook refused: wrong secret token")
             return PlainTextResponse("forbidden", status_code=403)
         try:
-            data = json.loads(await request.body())
+            data = loads(await request.body())
             update = Update.de_json(data, self.app.bot) if isinstance(data, dict) else None
         except Exception:
             update = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 from typing import Any
 
@@ -12,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 from bot.claims import Unavailable
 from bot.core.langs import LANGS
 from bot.core.types import Incoming, Result
+from bot.hostile import loads
 from bot.service import Service
 
 COOKIE = "resbot_sid"
@@ -56,7 +56,7 @@ class WebChat:
     async def api(self, request: Request) -> Response:
         """POST {"text": ...} | {"postback": ...} | {"start": true, "lang": browser language}."""
         try:
-            data = json.loads(await request.body())
+            data = loads(await request.body())
         except ValueError:
             return JSONResponse({"error": "the body must be JSON"}, status_code=400)
         if not isinstance(data, dict):

@@ -11,7 +11,8 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,3 +160,12 @@ def rows(client: TestClient, where: str = "1") -> list[dict[str, Any]]:
     store = client.app.state.store  # type: ignore[attr-defined]
     with store.lock:
         return list(store.db.query(f"select * from interactions where {where} order by id"))
+
+
+def wait_for(check: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Replies go out in the background (bot.channels.replies): wait until `check` holds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.02)

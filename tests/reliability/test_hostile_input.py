@@ -1,0 +1,93 @@
+"""Hostile input that once got a 500: deeply nested JSON and lone surrogates.
+
+A lone surrogate (`"\\ud800"` as a JSON escape) is valid JSON but not encodable
+as UTF-8, so SQLite refused it and every redelivery failed the same way. Each
+case must get a clean 4xx or a polite reply, and leave nothing half-saved.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from starlette.testclient import TestClient
+
+from .conftest import TG_SECRET, Platforms, line_event, rows, sign, tg_update, wait_for
+
+DEEP = 1000
+
+
+def deep(n: int = DEEP) -> bytes:
+    return ("[" * n + "]" * n).encode()
+
+
+def deep_object(n: int = DEEP) -> bytes:
+    return ('{"text": ' + '{"a": ' * n + "1" + "}" * n + "}").encode()
+
+
+@pytest.mark.parametrize("body", [deep(), deep_object(), deep(100_000)])
+def test_deeply_nested_json_is_a_400_on_every_route(client: TestClient, body: bytes) -> None:
+    assert client.post("/api/chat", content=body).status_code == 400
+    line = client.post("/line/webhook", content=body, headers={"X-Line-Signature": sign(body)})
+    assert line.status_code == 400
+    tg = client.post(
+        "/telegram/webhook", content=body, headers={"X-Telegram-Bot-Api-Secret-Token": TG_SECRET}
+    )
+    assert tg.status_code == 400
+    assert rows(client) == []
+    assert client.get("/healthz").status_code == 200
+
+
+# The escape as a platform sends it: json.dumps keeps "\ud800" as six ASCII characters.
+SURROGATE_TEXT = "ゴミ\ud800の日は？"
+
+
+def test_lone_surrogate_in_web_chat_gets_a_reply_and_one_clean_row(client: TestClient) -> None:
+    raw = json.dumps({"text": SURROGATE_TEXT}).encode()
+    assert b"\\ud800" in raw
+    res = client.post("/api/chat", content=raw)
+    assert res.status_code == 200 and res.json()["replies"]
+    (row,) = rows(client)
+    assert row["outcome"] != "pending" and "\ud800" not in (row["text"] or "")
+    assert "\ufffd" in row["text"]
+
+
+def test_lone_surrogate_on_line_is_answered_once_also_on_redelivery(
+    client: TestClient, platforms: Platforms
+) -> None:
+    for redelivery in (False, True):
+        body = json.dumps(
+            {"destination": "U", "events": [line_event(7, SURROGATE_TEXT, redelivery=redelivery)]}
+        ).encode()
+        res = client.post("/line/webhook", content=body, headers={"X-Line-Signature": sign(body)})
+        assert res.status_code == 200
+    wait_for(lambda: len(platforms.replies()) == 1)
+    (row,) = rows(client)
+    assert row["delivery"] == "done" and row["outcome"] != "pending"
+
+
+def test_lone_surrogate_in_a_user_id_and_postback_is_not_a_500(
+    client: TestClient, platforms: Platforms
+) -> None:
+    event = line_event(8, "hello", user="U\udfff")
+    event["type"], event["postback"] = "postback", {"data": "menu\ud800"}
+    del event["message"]
+    body = json.dumps({"destination": "U", "events": [event]}).encode()
+    res = client.post("/line/webhook", content=body, headers={"X-Line-Signature": sign(body)})
+    assert res.status_code == 200
+    wait_for(lambda: len(platforms.replies()) == 1)
+    assert len(rows(client)) == 1
+
+
+def test_lone_surrogate_on_telegram_is_answered_once(
+    client: TestClient, platforms: Platforms
+) -> None:
+    update = tg_update(77, SURROGATE_TEXT)
+    update["message"]["from"]["first_name"] = "\udc00"
+    update["message"]["from"]["language_code"] = "e\ud800"
+    headers = {"X-Telegram-Bot-Api-Secret-Token": TG_SECRET}
+    for _ in range(2):  # the second is Telegram's redelivery
+        res = client.post("/telegram/webhook", content=json.dumps(update), headers=headers)
+        assert res.status_code == 200
+    wait_for(lambda: len(platforms.sends()) >= 1)
+    assert len(rows(client)) == 1 and len(platforms.sends()) == 1
