@@ -14,6 +14,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bot.spreadsheet import safe_cell
+
 from .report import Report
 from .tables import Table
 
@@ -49,7 +51,9 @@ def write_csv(report: Report, tables: list[Table], out: Path) -> list[Path]:
         with path.open("w", encoding="utf-8-sig", newline="") as f:
             writer = csv.writer(f)
             writer.writerow([c.key for c in table.columns])
-            writer.writerows([("" if v is None else v) for v in row] for row in table.rows)
+            writer.writerows(
+                [("" if v is None else safe_cell(v)) for v in row] for row in table.rows
+            )
         paths.append(path)
     return paths
 
@@ -88,7 +92,7 @@ def _sheet(ws: Worksheet, table: Table) -> None:
 
 
 def _append(ws: Worksheet, values: list[Any]) -> None:
-    ws.append(values)
+    ws.append([safe_cell(v) for v in values])  # resident text never becomes a formula
     for cell in ws[ws.max_row]:
         if isinstance(cell.value, bool):
             continue

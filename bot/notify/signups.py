@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.signup_flow import FORMS, retention_days
+from bot.spreadsheet import safe_cell
 from bot.storage import Store, now_iso
 
 from .subscriptions import transaction
@@ -69,11 +70,8 @@ def list_signups(store: Store, kind: str) -> list[Signup]:
 
 
 def _cell(value: Any) -> Any:
-    """Residents' answers must stay text in Excel: "=HYPERLINK(...)" typed into a
-    form would otherwise run as a formula on a staff computer (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    """Residents' answers must stay text in Excel (bot.spreadsheet)."""
+    return safe_cell(value)
 
 
 def _table(store: Store, kind: str) -> tuple[list[str], list[list[Any]]]:
