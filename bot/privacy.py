@@ -14,18 +14,25 @@ import re
 
 # Characters people put between the digit groups of a phone number or postal code:
 # dashes of every width (ー is what a Japanese IME often types), dots, spaces and
-# brackets. A comma or colon ends a number: "1,000,000" and "8:30" stay readable.
-_SEP = r"\-‐‑‒–—―−－ーｰ.．\s\u3000()（）"
+# brackets, slashes and wave dashes (〜 ～, what an IME types for "to"). A colon ends
+# a number ("8:30"); a comma joins groups, but thousands ("1,000,000") stay readable.
+_SEP = r"\-‐‑‒–—―−－ーｰ.．\s\u3000()（）/／~〜～"
 _DASH = r"\-‐‑‒–—―−－ーｰ"
+_COMMA = ","  # ASCII, no space after it: "，" and ", " end a number (lists, sentences)
 
-_EMAIL = re.compile(r"[\w.+\-]+[@＠][\w\-]+(?:[.．][\w\-]+)+")
+# "@" as typed, full width, or spelled out in brackets to dodge spam bots: name(at)example.com.
+# The domain may lack a dot (an intranet or a typo: maria@gmail).
+_AT = r"(?:[@＠]|\s?[(（\[［<]\s?(?:at|AT|At|ａｔ)\s?[)）\]］>]\s?)"
+_EMAIL = re.compile(rf"[\w.+\-]+{_AT}[\w\-]+(?:[.．][\w\-]+)*")
+_THOUSANDS = re.compile(r"[+＋]?\d{1,3}(?:[,，]\d{3})+(?:[.．]\d+)?")
 _TOKENS = re.compile(
     # A residence card number (two letters, eight digits, two letters).
     r"(?P<card>(?<![A-Za-z0-9])[A-Za-z]{2}\d{8}[A-Za-z]{2}(?![A-Za-z0-9]))"
     # A calendar date: left alone.
-    r"|(?P<date>(?<!\d)(?:19|20)\d\d([-/.])(?:0?[1-9]|1[0-2])\3(?:0?[1-9]|[12]\d|3[01])(?!\d))"
+    r"|(?P<date>(?<!\d)(?:19|20)\d\d([-/.])(?:0?[1-9]|1[0-2])\3(?:0?[1-9]|[12]\d|3[01])(?!\d)"
+    r"|(?<!\d)(?:0?[1-9]|[12]\d|3[01])([-/.])(?:0?[1-9]|[12]\d|3[01])\4(?:19|20)\d\d(?!\d))"
     # Anything else made of digit groups: judged by `_number` below.
-    rf"|(?P<number>(?:〒\s*)?[+＋]?[(（]?\d(?:[{_SEP}]{{0,3}}\d)*)"
+    rf"|(?P<number>(?:〒\s*)?[+＋]?[(（]?\d(?:(?:[{_SEP}]{{0,3}}|[{_COMMA}])\d)*)"
 )
 _POSTCODE = re.compile(rf"\d{{3}}[{_DASH}]\d{{4}}")
 MIN_DIGITS = 6  # fewer digits in a row are counts, years, times or emergency numbers
@@ -36,7 +43,7 @@ def _number(run: str) -> str:
     digits = sum(c.isdigit() for c in run)
     if run.startswith("〒"):
         return "〒[postcode]"
-    if digits < MIN_DIGITS:
+    if digits < MIN_DIGITS or _THOUSANDS.fullmatch(run):
         return run
     if _POSTCODE.fullmatch(run):
         return "[postcode]"

@@ -43,6 +43,16 @@ from tests.analytics.conftest import PERSONAL, RAW_IDS, Played
         ("在留カード AB12345678CD をなくしました", "在留カード [id] をなくしました"),
         ("マイナンバーは123456789012です", "マイナンバーは[number]です"),
         ("số tài khoản 1234567", "số tài khoản [number]"),
+        # Separators people use to slip past filters or out of habit.
+        ("携帯は090/5555/1212です", "携帯は[phone]です"),
+        ("連絡先 080～7777～1414 まで", "連絡先 [phone] まで"),
+        ("連絡先 080〜7777〜1414 まで", "連絡先 [phone] まで"),
+        ("call 0 9 0 5 5 5 5 1 2 1 2 please", "call [phone] please"),
+        ("my number 090,5555,1212 ok", "my number [phone] ok"),
+        ("write to maria(at)example.com", "write to [email]"),
+        ("write to maria [at] example.com", "write to [email]"),
+        ("email maria.silva@localhost please", "email [email] please"),
+        ("メールは tanaka＠gmail です", "メールは [email] です"),
     ],
 )
 def test_personal_data_is_masked(text: str, masked: str) -> None:
@@ -63,6 +73,11 @@ def test_personal_data_is_masked(text: str, masked: str) -> None:
         "Nasa 2-3 araw pa",
         "Lipat ako sa 2026-04-01",
         "住所は 1-2-3 です",
+        "Deadline 2026-12-05, office 8:30-17:15",
+        "Lipat ako sa 05/12/2026",
+        "El alquiler es 1,000,000円, 2026",
+        "1,500,000.50 yen",
+        "10:00〜12:00 に来てください",
     ],
 )
 def test_short_numbers_stay_readable(text: str) -> None:
