@@ -228,3 +228,14 @@ class Served:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+def settle(client: Any, timeout: float = 30.0) -> None:
+    """Wait until the app's background replies (bot.channels.background) are done:
+    a webhook answers before its reply is sent."""
+    deadline = time.monotonic() + timeout
+    channels = getattr(client.app.state, "channels", [])
+    while any(ch.background.tasks for ch in channels):
+        if time.monotonic() > deadline:
+            raise AssertionError("background replies still running")
+        time.sleep(0.01)

@@ -6,6 +6,7 @@ Thin on purpose: verify and parse with the SDK, turn each event into an
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import urllib.request
 from typing import Any
@@ -37,6 +38,7 @@ from bot.claims import Unavailable
 from bot.core.types import Incoming, Reply, Result
 from bot.service import Service
 
+from .background import Background
 from .limits import split_text
 
 log = logging.getLogger("resbot.line")
@@ -46,7 +48,10 @@ MAX_TEXT = 5000
 MAX_QUICK_REPLIES = 13
 MAX_LABEL = 20
 MAX_DATA = 300
-TIMEOUT = 10.0  # seconds per LINE API call (the SDK's own default is 5 minutes)
+TIMEOUT = 10.0  # seconds per reply call, sent after the webhook's 200 (bot.channels.background)
+# The follow greeting speaks the profile's language: looked up before the 200, so
+# it must leave LINE's 2 s webhook budget intact; on timeout the default language.
+PROFILE_TIMEOUT = 1.0
 
 
 def render(replies: list[Reply]) -> list[TextMessage]:
@@ -101,6 +106,7 @@ class LineChannel:
         self.configuration = Configuration(access_token=access_token, host=api_base)
         self.client: AsyncApiClient | None = None
         self._api: AsyncMessagingApi | None = None
+        self.background = Background("LINE")
 
     async def start(self) -> None:
         # aiohttp wants the running loop: the client is made when the server starts.
@@ -108,6 +114,7 @@ class LineChannel:
         self._api = AsyncMessagingApi(self.client)
 
     async def stop(self) -> None:
+        await self.background.drain()
         if self.client is not None:
             await self.client.close()
 
@@ -176,8 +183,12 @@ class LineChannel:
         if result is None:
             log.info("LINE event %s already handled (redelivery): no second reply", event_id)
             return
+        self.background.spawn(self.deliver(event.reply_token, result, event_id))
+
+    async def deliver(self, token: str, result: Result, event_id: str | None) -> None:
+        """Send the reply after the webhook's 200; the claim says whether it was tried."""
         try:
-            await self.reply(event.reply_token, result)
+            await self.reply(token, result)
         except BaseException:
             self.service.undelivered(event_id)
             raise
@@ -185,7 +196,9 @@ class LineChannel:
 
     async def profile_language(self, user_id: str) -> str | None:
         try:
-            profile = await self.api.get_profile(user_id, _request_timeout=TIMEOUT)
+            profile = await asyncio.wait_for(
+                self.api.get_profile(user_id, _request_timeout=PROFILE_TIMEOUT), PROFILE_TIMEOUT
+            )
         except Exception:
             log.warning("LINE profile lookup failed; using the default language")
             return None
@@ -196,8 +209,9 @@ class LineChannel:
         if not messages:
             return
         try:
-            await self.api.reply_message(
-                ReplyMessageRequest(replyToken=token, messages=messages), _request_timeout=TIMEOUT
+            request = ReplyMessageRequest(replyToken=token, messages=messages)
+            await asyncio.wait_for(
+                self.api.reply_message(request, _request_timeout=TIMEOUT), TIMEOUT
             )
         except Exception as exc:
             # Not retried: the reply token is single-use and LINE gets its 200.

@@ -7,12 +7,13 @@ PTB's handlers route it. Dialogue state stays in SQLite, not in PTB objects.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from telegram import ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -29,6 +30,7 @@ from bot.core.types import Incoming, Reply
 from bot.hostile import loads
 from bot.service import Service
 
+from .background import Background
 from .limits import split_text
 
 log = logging.getLogger("resbot.telegram")
@@ -70,6 +72,7 @@ class TelegramChannel:
             set_timeout(TIMEOUT)
         self.app = builder.build()
         self.failed: dict[int, int] = {}  # update id -> HTTP status, filled by on_error
+        self.background = Background("Telegram")
         private = filters.ChatType.PRIVATE
         self.app.add_handler(CommandHandler("start", self.on_start, filters=private))
         self.app.add_handler(CommandHandler(list(COMMANDS), self.on_command, filters=private))
@@ -88,6 +91,7 @@ class TelegramChannel:
         await self.app.start()
 
     async def stop(self) -> None:
+        await self.background.drain()
         await self.app.stop()
         await self.app.shutdown()
 
@@ -130,7 +134,9 @@ class TelegramChannel:
         )
 
     # ------------------------------------------------------------------ handlers
-    async def _answer(self, update: Update, incoming: Incoming) -> None:
+    async def _answer(
+        self, update: Update, incoming: Incoming, callback: CallbackQuery | None = None
+    ) -> None:
         user = update.effective_user
         chat = update.effective_chat
         if user is None or chat is None:
@@ -147,8 +153,19 @@ class TelegramChannel:
         if result is None:
             log.info("Telegram update %s already handled: no second reply", update.update_id)
             return
+        self.background.spawn(self._deliver(chat.id, result.replies, event_id, callback))
+
+    async def _deliver(
+        self, chat_id: int, replies: list[Reply], event_id: str, callback: CallbackQuery | None
+    ) -> None:
+        """After the webhook's 200: stop the button's spinner, send, settle the claim."""
+        if callback is not None:
+            try:
+                await asyncio.wait_for(callback.answer(), TIMEOUT)
+            except Exception:
+                log.warning("Telegram answerCallbackQuery failed")
         try:
-            await self._send(chat.id, result.replies)
+            await self._send(chat_id, replies)
         except BaseException:
             self.service.undelivered(event_id)
             raise
@@ -160,8 +177,9 @@ class TelegramChannel:
         for i, text in enumerate(texts):
             last = i == len(texts) - 1
             try:
-                await self.app.bot.send_message(
-                    chat_id, text, reply_markup=markup if last else None
+                await asyncio.wait_for(
+                    self.app.bot.send_message(chat_id, text, reply_markup=markup if last else None),
+                    TIMEOUT,
                 )
             except Exception as exc:
                 # Not retried (the update got its 200); the interaction is logged.
@@ -180,11 +198,7 @@ class TelegramChannel:
         query = update.callback_query
         if query is None:
             return
-        try:
-            await query.answer()
-        except Exception:
-            log.warning("Telegram answerCallbackQuery failed")
-        await self._answer(update, Incoming(kind="postback", text=query.data or "menu"))
+        await self._answer(update, Incoming(kind="postback", text=query.data or "menu"), query)
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # Edited messages land here too: the resident corrected a typo, so answer again.

@@ -135,5 +135,6 @@ def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.state.service = service
+    app.state.channels = channels  # their `background` replies (tests wait on them)
     app.state.store = store
     return app

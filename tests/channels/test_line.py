@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from bot.channels.line import api_client
 from tests.channels.conftest import sign
 from tests.conftest import shared_path
-from tests.fakes import FakeApi
+from tests.fakes import FakeApi, settle
 
 # What each fixture event must get back: a reply or none (no reply token, a group
 # or room we were not asked in, or an event that calls for no answer).
@@ -47,7 +47,9 @@ def fixture_events() -> list[dict[str, Any]]:
 def post(client: TestClient, events: list[dict[str, Any]], signature: str | None = None) -> Any:
     body = json.dumps({"destination": "U123", "events": events}).encode()
     headers = {"X-Line-Signature": signature if signature is not None else sign(body)}
-    return client.post("/line/webhook", content=body, headers=headers)
+    res = client.post("/line/webhook", content=body, headers=headers)
+    settle(client)  # the reply is sent after the 200
+    return res
 
 
 def replies_for(api: FakeApi, token: str) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from tests.channels.conftest import TG_SECRET
 from tests.conftest import shared_path
-from tests.fakes import FakeApi
+from tests.fakes import FakeApi, settle
 
 
 def update(n: int) -> dict[str, Any]:
@@ -20,7 +20,9 @@ def update(n: int) -> dict[str, Any]:
 def post(client: TestClient, body: Any, secret: str | None = TG_SECRET) -> Any:
     headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return client.post("/telegram/webhook", content=raw, headers=headers)
+    res = client.post("/telegram/webhook", content=raw, headers=headers)
+    settle(client)  # the reply is sent after the 200
+    return res
 
 
 def sends(api: FakeApi) -> list[dict[str, Any]]:

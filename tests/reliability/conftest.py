@@ -26,7 +26,7 @@ from starlette.types import Receive, Scope, Send
 from bot.config import load_settings
 from bot.core.dialogue import Bot
 from bot.web.app import create_app
-from tests.fakes import FakeApi, Served, line_app, telegram_app
+from tests.fakes import FakeApi, Served, line_app, settle, telegram_app
 
 LINE_SECRET = "reliability-line-secret"
 LINE_TOKEN = "reliability-line-access-token"
@@ -60,6 +60,8 @@ class Platforms:
         self.telegram.clear()
         self.line.fail_next.clear()
         self.telegram.fail_next.clear()
+        self.line.delay_next.clear()
+        self.telegram.delay_next.clear()
         self.slow.seconds = 0.0
 
 
@@ -134,7 +136,9 @@ def line_event(
 
 def post_line(client: TestClient, *events: dict[str, Any]) -> Any:
     body = json.dumps({"destination": "Ureliability", "events": list(events)}).encode()
-    return client.post("/line/webhook", content=body, headers={"X-Line-Signature": sign(body)})
+    res = client.post("/line/webhook", content=body, headers={"X-Line-Signature": sign(body)})
+    settle(client)  # the reply is sent after the 200
+    return res
 
 
 def tg_update(
@@ -149,11 +153,13 @@ def tg_update(
 
 
 def post_tg(client: TestClient, update: dict[str, Any]) -> Any:
-    return client.post(
+    res = client.post(
         "/telegram/webhook",
         content=json.dumps(update).encode(),
         headers={"X-Telegram-Bot-Api-Secret-Token": TG_SECRET},
     )
+    settle(client)  # the reply is sent after the 200
+    return res
 
 
 def rows(client: TestClient, where: str = "1") -> list[dict[str, Any]]:
