@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import threading
 import time
 import uuid
 from dataclasses import replace
@@ -50,6 +51,10 @@ class Service:
         self.secret = secret or secret_from_env()
         self.throttle = throttle  # None: no per-user rate limit (CLI, tests)
         self.claims = Claims(store, stale_after)
+        # Channels call in from worker threads (no SQLite on the event loop): one
+        # turn at a time, so two messages of one resident never interleave their
+        # session load and save. The loop stays free while a turn waits on SQLite.
+        self.turns = threading.Lock()
 
     def key(self, channel: str, user_id: str) -> str:
         return user_key(channel, user_id, self.secret)
@@ -79,7 +84,7 @@ class Service:
         key = self.key(channel, user_id)
         owed = reply_owed and event_id is not None
         event_id = event_id or f"{channel}:{uuid.uuid4().hex}"
-        with self.claims.claimed(event_id, channel, key, incoming.kind, owed) as mine:
+        with self.turns, self.claims.claimed(event_id, channel, key, incoming.kind, owed) as mine:
             if not mine:
                 return None
             return self._limited(key, event_id) or self._turn(

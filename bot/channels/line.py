@@ -31,6 +31,7 @@ from linebot.v3.webhooks import (
     TextMessageContent,
     UnfollowEvent,
 )
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
@@ -177,9 +178,11 @@ class LineChannel:
             # Unfollow, leave, unsend, beacons, group chatter, unknown types: log, no reply.
             event_type = getattr(event, "type", None) or "unknown"
             kind_name = "unfollow" if isinstance(event, UnfollowEvent) else str(event_type)
-            self.service.record(self.name, user_id, kind_name, event_id)
+            await run_in_threadpool(self.service.record, self.name, user_id, kind_name, event_id)
             return
-        result = self.service.handle(self.name, user_id, incoming, event_id, reply_owed=True)
+        result = await run_in_threadpool(
+            self.service.handle, self.name, user_id, incoming, event_id, reply_owed=True
+        )
         if result is None:
             log.info("LINE event %s already handled (redelivery): no second reply", event_id)
             return
@@ -190,9 +193,9 @@ class LineChannel:
         try:
             await self.reply(token, result)
         except BaseException:
-            self.service.undelivered(event_id)
+            await run_in_threadpool(self.service.undelivered, event_id)
             raise
-        self.service.delivered(event_id)
+        await run_in_threadpool(self.service.delivered, event_id)
 
     async def profile_language(self, user_id: str) -> str | None:
         try:

@@ -11,6 +11,7 @@ import asyncio
 import hmac
 import logging
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from telegram import CallbackQuery, ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -149,7 +150,9 @@ class TelegramChannel:
             platform_lang=code if isinstance(code, str) else None,
         )
         event_id = f"tg:{update.update_id}"
-        result = self.service.handle(self.name, str(user.id), incoming, event_id, reply_owed=True)
+        result = await run_in_threadpool(
+            self.service.handle, self.name, str(user.id), incoming, event_id, reply_owed=True
+        )
         if result is None:
             log.info("Telegram update %s already handled: no second reply", update.update_id)
             return
@@ -167,9 +170,9 @@ class TelegramChannel:
         try:
             await self._send(chat_id, replies)
         except BaseException:
-            self.service.undelivered(event_id)
+            await run_in_threadpool(self.service.undelivered, event_id)
             raise
-        self.service.delivered(event_id)
+        await run_in_threadpool(self.service.delivered, event_id)
 
     async def _send(self, chat_id: int, replies: list[Reply]) -> None:
         texts = [t for r in replies for t in split_text(r.text, MAX_TEXT)]
@@ -222,13 +225,19 @@ class TelegramChannel:
             return
         status = change.new_chat_member.status
         kind = "unfollow" if status in (ChatMember.BANNED, ChatMember.LEFT) else "member"
-        self.service.record(self.name, str(user.id), kind, f"tg:{update.update_id}")
+        await run_in_threadpool(
+            self.service.record, self.name, str(user.id), kind, f"tg:{update.update_id}"
+        )
 
     async def on_other(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if isinstance(update, Update):
             user = update.effective_user
-            self.service.record(
-                self.name, str(user.id) if user else None, "ignored", f"tg:{update.update_id}"
+            await run_in_threadpool(
+                self.service.record,
+                self.name,
+                str(user.id) if user else None,
+                "ignored",
+                f"tg:{update.update_id}",
             )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -79,7 +80,7 @@ class WebChat:
             return JSONResponse({"error": "send text, postback or start"}, status_code=400)
         sid, new = self.session_id(request)
         try:
-            result = self.service.handle(self.name, sid, incoming)
+            result = await run_in_threadpool(self.service.handle, self.name, sid, incoming)
         except Unavailable:  # logged by the service; the page asks the resident to retry
             return JSONResponse(
                 {"error": "temporarily unavailable, please try again"},

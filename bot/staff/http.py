@@ -165,7 +165,7 @@ def guarded(
     staff: Staff, path: str, endpoint: Endpoint, role: Role, methods: Sequence[str] = ("GET",)
 ) -> StaffRoute:
     async def guard(request: Request) -> Response:
-        session = staff.sessions.get(request.cookies.get(COOKIE))
+        session = await run_in_threadpool(staff.sessions.get, request.cookies.get(COOKIE))
         if session is None:
             return to_login(request)
         request.state.staff = session

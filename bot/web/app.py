@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -87,10 +89,22 @@ def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
             {"langs": [(code, NATIVE_NAMES[code]) for code in LANGS]},
         )
 
+    def db_readable() -> bool:
+        """Its own short-lived connection, in a worker thread: neither the event loop
+        nor the shared connection's lock waits on a writer elsewhere."""
+        if str(settings.db_path) == ":memory:":
+            store.count("select count(*) as n from sessions")
+            return True
+        conn = sqlite3.connect(f"file:{settings.db_path}?mode=ro", uri=True, timeout=2.0)
+        try:
+            conn.execute("select count(*) from sessions").fetchone()
+        finally:
+            conn.close()
+        return True
+
     async def healthz(request: Request) -> Response:
         try:
-            store.count("select count(*) as n from sessions")
-            db = "ok"
+            db = "ok" if await run_in_threadpool(db_readable) else "error"
         except Exception:
             db = "error"
         body = {

@@ -63,7 +63,8 @@ class AuthViews:
         return response
 
     async def login_form(self, request: Request) -> Response:
-        if self.staff.sessions.get(request.cookies.get(COOKIE)) is not None:
+        cookie = request.cookies.get(COOKIE)
+        if await run_in_threadpool(self.staff.sessions.get, cookie) is not None:
             return redirect(request, "/")
         return self._form(request)
 
@@ -102,7 +103,7 @@ class AuthViews:
                 name,
             )
         self.staff.limiter.succeeded(name, ip)
-        token = self.staff.sessions.create(account, ip)
+        token = await run_in_threadpool(self.staff.sessions.create, account, ip)
         target = _safe_next(request, await form_text(request, "next"))
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(
