@@ -43,6 +43,8 @@ class Session:
     pending: list[str] = field(default_factory=list)  # entry ids offered in "did you mean"
     awaiting: str | None = None  # e.g. "area" while we wait for the area name
     awaiting_payload: str | None = None
+    topic: str | None = None  # the topic of the last answer, for follow-ups
+    context: str | None = None  # the question that answer was for ("and tomorrow?")
     # Notification subscriptions (kind -> option), filled by the service from its
     # table before each turn; None where the channel cannot push (web chat, CLI).
     subs: dict[str, str] | None = None
