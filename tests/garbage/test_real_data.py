@@ -88,7 +88,7 @@ def test_hachioji_mismatched_weekday_is_warned_and_read_as_that_week(
     # Line 6: 泉町 かん = 隔火20150114, but 2015-01-14 is a Wednesday. Read as the
     # Tuesday of that week (01-13), which alternates with its びん = 隔火20150106.
     knowledge, output = hachioji
-    assert "area_days.csv:6: warning: 泉町 / かん: '隔火20150114'" in output
+    assert "area_days.csv:6:6: warning: 泉町 / かん: '隔火20150114'" in output
     got = next_json(knowledge, "泉町", "2015-01-05", 14)
     assert got["かん"] == ["2015-01-13"]
     assert got["びん"] == ["2015-01-06"]
@@ -98,7 +98,7 @@ def test_hachioji_messy_rows_are_reported_with_lines(hachioji: tuple[Path, str])
     knowledge, output = hachioji
     # An impossible date (month 01, day 98) in four rows; the cell then has no rule.
     for line in (37, 69, 70, 116):
-        assert f"area_days.csv:{line}: error:" in output
+        assert f"area_days.csv:{line}:8: error:" in output  # column 8: 紙パック
     assert "'隔金20150198': 20150198 is not a valid date" in output
     # The category typed into the name column; a typo in a category; a category that
     # is not on the calendar (bulky waste by appointment).
