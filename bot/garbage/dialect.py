@@ -13,10 +13,6 @@ from collections import Counter
 from .data import AREA_DAYS, CENTER, Dataset
 
 
-def _files(ds: Dataset) -> list[str]:
-    return [name for name in ds.tables]
-
-
 def _encodings(ds: Dataset) -> list[str]:
     by_encoding: dict[str, list[str]] = {}
     for name, table in ds.tables.items():
@@ -97,7 +93,6 @@ def describe(ds: Dataset) -> list[str]:
     if not ds.tables:
         return []
     return [
-        "files: " + ", ".join(_files(ds)),
         *_encodings(ds),
         *_layout(ds),
         *_area_days(ds),

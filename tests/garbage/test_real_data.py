@@ -8,14 +8,13 @@ Birthday until 2018), 2014-01-13 and 2015-01-12 (Coming of Age Day, 2nd Monday).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from bot.garbage import GarbageData
 
-from .conftest import resbot, shared_city
+from .conftest import next_json, resbot, shared_city
 
 
 @pytest.fixture(scope="module")
@@ -32,16 +31,6 @@ def musashino(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     result = resbot(knowledge, "import-5374", str(shared_city("musashino")))
     assert result.exit_code == 0, result.output
     return knowledge, result.output
-
-
-def next_json(knowledge: Path, area: str, start: str, days: int) -> dict[str, list[str]]:
-    result = resbot(
-        knowledge, "next", "--area", area, "--date", start, "--days", str(days), "--json"
-    )
-    assert result.exit_code == 0, result.output
-    out = json.loads(result.stdout)
-    assert out["from"] == start
-    return {c["category"]: c["dates"] for c in out["categories"]}
 
 
 # ---------------------------------------------------------------- Hachioji
