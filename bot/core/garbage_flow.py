@@ -152,7 +152,8 @@ class GarbageFlow:
         if not self.data.example:
             return text
         first, sep, rest = text.partition("\n")
-        return first + self.bot.phrases.raw("example_mark", lang) + sep + rest
+        head = first.rstrip(":：")  # "…の ひ（れい）：", not "…の ひ：（れい）"
+        return head + self.bot.phrases.raw("example_mark", lang) + first[len(head) :] + sep + rest
 
     def cat_name(self, label: str, lang: str) -> str:
         names = self.data.category_names(label)

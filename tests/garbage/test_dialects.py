@@ -170,7 +170,7 @@ def test_english_layout_is_read(english: tuple[Path, str]) -> None:
     area_days = (knowledge / "garbage" / "area_days.csv").read_bytes()
     assert not area_days.startswith(b"\xef\xbb\xbf") and b"\r" not in area_days
     assert area_days.startswith(
-        'Master,Area,Center,Burnable,"Empty cans, PET bottles",,Plastics\n'.encode()
+        b'Master,Area,Center,Burnable,"Empty cans, PET bottles",,Plastics\n'
     )
     for line in (
         "encoding: UTF-8 with BOM: area_days.csv",
