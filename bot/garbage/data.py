@@ -270,7 +270,6 @@ class _Reader:
                         f"column {i + 1} has no category name but cells on line(s) "
                         f"{', '.join(map(str, filled[:5]))}{'…' if len(filled) > 5 else ''}; "
                         "ignored",
-                        i + 1,
                     )
             elif label in ds.categories:
                 self.error(AREA_DAYS, head, f"category {label!r} twice; column {i + 1} ignored")

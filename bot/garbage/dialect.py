@@ -68,7 +68,10 @@ def _area_days(ds: Dataset) -> list[str]:
         1 for p in ds.problems if p.file.endswith(AREA_DAYS) and p.column and p.level == "error"
     )
     if not_rules:
-        out.append(f"cells not read as rules: {not_rules} (listed above with line:column)")
+        out.append(
+            f"cells with errors (not rules, bad dates, unknown footnotes): {not_rules} "
+            "(listed above with line:column)"
+        )
     return out
 
 

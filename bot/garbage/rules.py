@@ -122,7 +122,9 @@ class Cell:
         return tuple(r for g in self.groups for r in g.rules)
 
     def matches(self, day: date) -> bool:
-        return any(g.matches(day) for g in self.groups)
+        if len(self.groups) == 1:  # most cells; runs per area x category x day
+            return self.groups[0].matches(day)
+        return any(group.matches(day) for group in self.groups)
 
     def explicit(self, day: date) -> bool:
         return any(isinstance(r, OnDate) and r.day == day for r in self.rules)

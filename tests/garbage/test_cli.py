@@ -110,3 +110,30 @@ def test_every_command_has_an_example_in_its_help(command: str) -> None:
     result = CliRunner().invoke(app, ["garbage", command, "--help"])
     assert result.exit_code == 0
     assert "Example: resbot" in result.output
+
+
+SHIPPED = Path(__file__).resolve().parents[2] / "knowledge"
+
+
+def test_shipped_example_city_output_carries_the_example_mark() -> None:
+    # knowledge/garbage/settings.yaml says `example: true` (an invented city).
+    result = resbot(SHIPPED, "next", "--area", "緑が丘", "--date", "2026-11-23", "--json")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert (out["example"], out["example_mark"]) == (True, "（れい）")
+    assert "example garbage data" in result.stderr
+    text = resbot(SHIPPED, "next", "--area", "緑が丘", "--date", "2026-11-23")
+    assert text.stdout.splitlines()[0] == "緑が丘: 2026-11-23 + 14 days（れい）"
+    item = resbot(SHIPPED, "item", "pin cũ", "--lang", "vi")
+    assert item.stdout.splitlines()[0].startswith("乾電池 -> 有害ごみ (ví dụ)")
+    item_json = json.loads(resbot(SHIPPED, "item", "pilhas", "--lang", "pt", "--json").stdout)
+    assert (item_json["example"], item_json["example_mark"]) == (True, " (exemplo)")
+
+
+def test_imported_city_output_has_no_mark(tmp_path: Path) -> None:
+    resbot(tmp_path, "import-5374", str(FIXTURES / "rules"))
+    text = resbot(tmp_path, "next", "--area", "桜町", "--date", "2024-05-01")
+    assert text.stdout.splitlines()[0] == "桜町: 2024-05-01 + 14 days"
+    assert "example" not in text.output
+    item = json.loads(resbot(tmp_path, "item", "電池", "--json").stdout)
+    assert (item["example"], item["example_mark"]) == (False, "")

@@ -152,7 +152,7 @@ def test_month_group_summary(groups: tuple[Path, str]) -> None:
         "groups separated by ';': 2"
     ) in output
     assert "repeated area rows: 3 (first row used)" in output
-    assert "cells not read as rules: 2 (listed above with line:column)" in output
+    assert "cells with errors (not rules, bad dates, unknown footnotes): 2 " in output
 
 
 # ---------------------------------------------------------------- English data set

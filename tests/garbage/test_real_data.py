@@ -206,3 +206,22 @@ def test_musashino_import_report_and_matching(musashino: tuple[Path, str]) -> No
         "吉祥寺本町2～4丁目",
         "吉祥寺北町",
     ]
+
+
+def test_real_data_summary_and_example_flag(
+    hachioji: tuple[Path, str], musashino: tuple[Path, str]
+) -> None:
+    # How the data was read, as staff see it after the problems.
+    knowledge, output = hachioji
+    assert "how the data was read:" in output
+    assert "encoding: UTF-8: area_days.csv, remarks.csv, description.csv" in output
+    # The four 隔金20150198 cells (lines 37, 69, 70, 116).
+    assert "cells with errors (not rules, bad dates, unknown footnotes): 4 " in output
+    # center.csv: 名称,休止開始日,休止終了日 with one period for each of 19 centres.
+    assert "closure periods (start-end): 19 for 19 centre(s)" in output
+    assert "month lists" not in output and "single closed days" not in output
+    assert not GarbageData.load(knowledge).example  # the city's own data: no mark
+    knowledge, output = musashino
+    assert "CRLF line ends: description.csv" in output
+    assert "closure periods (start-end): 1 for 1 centre(s)" in output
+    assert not GarbageData.load(knowledge).example
