@@ -11,7 +11,7 @@ the language is chosen with the menu, the area with its button, then a
 from __future__ import annotations
 
 import shutil
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from bot.core.dialogue import Bot
 from bot.core.knowledge import load_knowledge
 from bot.core.types import Incoming
 from bot.garbage import import_5374
+from bot.notify.reminders import Reminders
 from bot.service import Service
 from bot.storage import Store
 
@@ -120,3 +121,16 @@ def test_kb_check_warns_while_the_example_garbage_is_in_use(real_knowledge: Path
     assert not any("example garbage data" in e for e in shipped.errors)
     imported = check(load_knowledge(real_knowledge, furigana=False))
     assert not any("example garbage data" in w for w in imported.warnings)
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_reminders_of_the_example_city_are_marked_and_real_ones_not(
+    example_service: Service, real_service: Service, lang: str
+) -> None:
+    # A garbage-day reminder is built from the same calendar, through the same mark.
+    tomorrow = MONDAY + timedelta(days=1)
+    for service, area, marked in ((example_service, "緑が丘", True), (real_service, "桜町", False)):
+        reminders = Reminders(service.store, service.bot)
+        (reply,) = reminders.compose(lang, area, tomorrow, ["燃えるごみ"], MONDAY)
+        mark = service.bot.phrases.raw("example_mark", lang).strip()
+        assert (mark in reply.text.split("\n")[0]) is marked, reply.text
