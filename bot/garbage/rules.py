@@ -116,15 +116,27 @@ class Cell:
     groups: tuple[Group, ...] = ()
     remarks: tuple[str, ...] = ()
     features: frozenset[Feature] = field(default=frozenset(), compare=False)
+    _checks: tuple[tuple[Rule, frozenset[int] | None], ...] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        # (rule, months) flattened once: matches() runs per area x category x day.
+        # Explicit dates ignore month lists, so they get None.
+        checks = tuple(
+            (r, None if isinstance(r, OnDate) else g.months) for g in self.groups for r in g.rules
+        )
+        object.__setattr__(self, "_checks", checks)
 
     @property
     def rules(self) -> tuple[Rule, ...]:
-        return tuple(r for g in self.groups for r in g.rules)
+        return tuple(r for r, _ in self._checks)
 
     def matches(self, day: date) -> bool:
-        if len(self.groups) == 1:  # most cells; runs per area x category x day
-            return self.groups[0].matches(day)
-        return any(group.matches(day) for group in self.groups)
+        for rule, months in self._checks:
+            if (months is None or day.month in months) and rule.matches(day):
+                return True
+        return False
 
     def explicit(self, day: date) -> bool:
         return any(isinstance(r, OnDate) and r.day == day for r in self.rules)
