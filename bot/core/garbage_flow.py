@@ -146,6 +146,15 @@ class GarbageFlow:
         pattern = self.bot.phrases.raw("date_format", lang)
         return format_date(day, pattern, locale=BABEL_LOCALE.get(lang, "en"))
 
+    def marked(self, text: str, lang: str) -> str:
+        """The one place a data answer gets the example mark: while the shipped
+        invented city is in use, its first line says so, as city.yaml values do."""
+        if not self.data.example:
+            return text
+        first, sep, rest = text.partition("\n")
+        head = first.rstrip(":：")  # "…の ひ（れい）：", not "…の ひ：（れい）"
+        return head + self.bot.phrases.raw("example_mark", lang) + first[len(head) :] + sep + rest
+
     def cat_name(self, label: str, lang: str) -> str:
         names = self.data.category_names(label)
         return names.get(lang) or names.get("en") or label
@@ -236,7 +245,7 @@ class GarbageFlow:
             buttons += [self.bot._entry_button(r, lang) for r in self._related(entry)]
         buttons += self.bot._nav_buttons(lang)
         return Result(
-            replies=[Reply("\n".join(lines), buttons)],
+            replies=[Reply(self.marked("\n".join(lines), lang), buttons)],
             session=replace(
                 session, area=area, awaiting=None, awaiting_payload=None, pending=[], last_lang=lang
             ),
@@ -287,7 +296,7 @@ class GarbageFlow:
                 lines.append(self.bot.t("item_area_hint", lang))
                 area_button = [Button(self.bot.t("btn_area", lang), "area")]
                 payload = json.dumps({"kind": "item", "text": text, "score": score})
-        replies = [Reply("\n".join(lines))]
+        replies = [Reply(self.marked("\n".join(lines), lang))]
         entry = self.bot.kb.entry_for(topic) or self.bot.kb.entry_for("garbage.item")
         if entry is not None and topic != "garbage.item":
             # Oversized items and appliances: how to apply comes from the entry itself.
