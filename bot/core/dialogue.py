@@ -26,7 +26,7 @@ from .retrieval import Candidate, Index, Variant
 from .signup_flow import SignupFlow
 from .subscribe_flow import SubscribeFlow
 from .topics import national_numbers
-from .types import Button, Incoming, Reply, Result, Session
+from .types import Button, Incoming, Reply, Result, Session, fit_buttons
 
 # Confidence thresholds on the retrieval score (tuned on the dev question set
 # and our own tuning set; see bench/ and tests/core/test_accuracy.py).
@@ -42,6 +42,7 @@ LANGUAGE_REQUEST_WORDS = 6
 ITEM_TOPICS = ("garbage.item", "garbage.sorting", "garbage.oversized", "garbage.appliances")
 OFF_TOPIC_MARGIN = 0.03
 MAX_RELATED = 3
+MENU_PAGE = 11  # entries per page of a category menu (+ "more" + "menu" = 13 buttons)
 # Follow-ups ("magkano?", "and tomorrow?", "那明天呢") are short; at most this many
 # words (or CJK characters) are read in the light of the previous question.
 FOLLOW_UP_WORDS = 7
@@ -199,14 +200,16 @@ class Bot:
         return [Button(NATIVE_NAMES[lang], f"lang:{lang}") for lang in LANGS]
 
     def _entry_button(self, entry: Entry, lang: str) -> Button:
-        return Button(self.kb.title(entry, lang)[:20], f"e:{entry.id}")
+        return Button(self.kb.title(entry, lang), f"e:{entry.id}")
 
     # ------------------------------------------------------------------ replies
     def answer(self, entry: Entry, lang: str, session: Session, score: float) -> Result:
         text = self.kb.answer(entry, lang, self.phrases.raw("example_mark", lang))
         related = [r for r in (self.kb.entry_for(x) for x in entry.related) if r is not None]
-        buttons = [self._entry_button(r, lang) for r in related[:MAX_RELATED]]
-        buttons += self.signup.buttons_for(entry.topic, lang)
+        # A sign-up form first: where its label equals a related entry's title
+        # ("register as a volunteer"), the form is what the resident wants.
+        buttons = self.signup.buttons_for(entry.topic, lang)
+        buttons += [self._entry_button(r, lang) for r in related[:MAX_RELATED]]
         buttons += self._nav_buttons(lang)
         if entry.topic.split(".")[0] != "meta":
             buttons += self.feedback_buttons(entry, lang)
@@ -279,12 +282,21 @@ class Bot:
             choices=buttons,
         )
 
-    def show_menu(self, lang: str, session: Session, category: str | None = None) -> Result:
+    def show_menu(
+        self, lang: str, session: Session, category: str | None = None, page: int = 1
+    ) -> Result:
         if category and category in self.kb.topics.categories:
             entries = [e for e in self.kb.entries.values() if e.category == category]
             label = self.kb.topics.category_label(category, lang)
-            buttons = [self._entry_button(e, lang) for e in entries][:12]
             text = self.t("category_prompt", lang, category=label)
+            buttons = [self._entry_button(e, lang) for e in entries]
+            if len(buttons) > MENU_PAGE + 1:
+                # A long category is paged: entries, "more", "menu" fit every channel.
+                start = (page - 1) * MENU_PAGE
+                more = start + MENU_PAGE < len(buttons)
+                buttons = buttons[start : start + MENU_PAGE]
+                if more:
+                    buttons.append(Button(self.t("btn_more", lang), f"cat:{category}:{page + 1}"))
             buttons.append(Button(self.t("btn_menu", lang), "menu"))
         else:
             text = self.t("menu_prompt", lang)
@@ -323,14 +335,19 @@ class Bot:
 
     # ------------------------------------------------------------------ dispatch
     def handle(self, incoming: Incoming, session: Session | None = None) -> Result:
-        session = session or Session()
+        result = self._handle(incoming, session or Session())
+        fit_buttons(result.replies)
+        return result
+
+    def _handle(self, incoming: Incoming, session: Session) -> Result:
         if incoming.kind in ("follow", "join"):
             lang = session.lang or platform_lang(incoming.platform_lang) or SOURCE_LANG
             greeting = self.kb.entry_for("meta.greeting")
             welcome = self.t("welcome", lang)
             return Result(
                 replies=[
-                    Reply(welcome, self.menu_buttons(lang)),
+                    # The language menu follows: no "language" button in the menu too.
+                    Reply(welcome, [b for b in self.menu_buttons(lang) if b.data != "langmenu"]),
                     self.language_menu(),
                 ],
                 session=replace(session, last_lang=lang),
@@ -385,7 +402,9 @@ class Bot:
         if data == "langmenu":
             return self.ask_language(lang, session)
         if data.startswith("cat:"):
-            return self.show_menu(lang, session, data[4:])
+            category, _, page = data[4:].partition(":")
+            number = int(page) if page.isdigit() and 0 < int(page) < 100 else 1
+            return self.show_menu(lang, session, category, number)
         if data.startswith(("fb:1:", "fb:0:")):
             return self.feedback(data, lang, session)
         if data.startswith("e:"):

@@ -160,7 +160,7 @@ class GarbageFlow:
         return names.get(lang) or names.get("en") or label
 
     def area_buttons(self, areas: list[str]) -> list[Button]:
-        return [Button(a[:20], f"area:{a}") for a in areas[:MAX_AREA_BUTTONS]]
+        return [Button(a, f"area:{a}") for a in areas[:MAX_AREA_BUTTONS]]
 
     def ask_area(
         self, lang: str, session: Session, payload: dict[str, object], lead: list[Reply]
