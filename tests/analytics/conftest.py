@@ -157,7 +157,7 @@ def play(s: Scenario) -> None:
     s.ask(
         "2026-04-05 07:31",
         JOSE,
-        "quiero ser voluntario en caso de desastre",
+        "quiero ser voluntario en el festival internacional",
         ("answer", "life.intl_volunteer", "es"),
     )
     s.ask(
