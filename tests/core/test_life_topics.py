@@ -108,6 +108,9 @@ NEAR_TOPICS = [
     ("tl", "consult.childcare", "daycare para sa anak ko"),
     ("zh", "consult.childcare", "托儿所"),
     ("en", "japanese.children", "my kid needs help with japanese"),
+    # Someone not breathing is an emergency call (119), never the clinic list.
+    ("zh", "disaster.emergency_call", "我朋友晕倒了，不能呼吸"),
+    ("en", "disaster.emergency_call", "my friend collapsed and is not breathing"),
 ]
 
 
