@@ -157,7 +157,7 @@ def play(s: Scenario) -> None:
     s.ask(
         "2026-04-05 07:31",
         JOSE,
-        "quiero ser voluntario en caso de desastre",
+        "quiero ser voluntario en el festival internacional",
         ("answer", "life.intl_volunteer", "es"),
     )
     s.ask(
@@ -198,7 +198,7 @@ def play(s: Scenario) -> None:
     s.ask(
         "2026-04-30 23:30",
         JOSE,
-        "email me at maria.silva@example.com about pension",
+        "email me at maria.silva@example.com about cheap flights",
         ("fallback", None, "en"),
     )
     assert s.feedback("2026-04-01 00:13", ANA, "japanese.class", True, "fb-1")
