@@ -46,6 +46,10 @@ class Session:
     # Notification subscriptions (kind -> option), filled by the service from its
     # table before each turn; None where the channel cannot push (web chat, CLI).
     subs: dict[str, str] | None = None
+    topic: str | None = None  # the topic of the last answer (for follow-up questions)
+    # The last garbage question as JSON ({"kind": "days", "day": 1, "category": ...}
+    # or {"kind": "item", "item": ...}): "and tomorrow?", "プラは？" reuse it.
+    garbage_context: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
