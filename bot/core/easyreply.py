@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .easyja import Settings
 from .furigana import add_furigana, load_readings
 
 WEEKDAYS = {
@@ -81,6 +82,8 @@ _PLAIN_FORMS = (
     ),
     (re.compile(r"(お願い|おねがい)いたします"), "おねがいします"),
     (re.compile(r"ご(注意|確認|相談)ください"), r"\1してください"),
+    # 申し込む is no humble form, but 申し reads as one (もうします): write it in kana.
+    (re.compile(r"申し込"), "もうしこ"),
 )
 
 
@@ -91,6 +94,9 @@ def simplify_note(note: str) -> str:
     for pattern, repl in _PLAIN_FORMS:
         text = pattern.sub(repl, text)
     parts = [p.strip() for p in re.split(r"(?<=。)", text) if p.strip()]
+    # "電池は有害ごみへ" (a noun phrase) -> "電池は有害ごみへ出してください。"
+    parts = [p.rstrip("。") for p in parts]
+    parts = [p[:-1] + "へ出してください" if p.endswith("へ") else p for p in parts]
     return "".join(p if p.endswith(("。", "！", "？")) else p + "。" for p in parts)
 
 
@@ -100,10 +106,20 @@ class EasyJapanese:
     def __init__(self, knowledge_root: Path | None = None) -> None:
         readings = load_readings(knowledge_root / "readings.yaml") if knowledge_root else {}
         self.readings = {**date_readings(), **readings}
+        settings = Settings.load(knowledge_root / "easyja.yaml") if knowledge_root else None
+        self.glosses = settings.glosses if settings else {}
+
+    def gloss(self, text: str) -> str:
+        """The first use of a hard word gets its gloss: 粗大ごみ〈おおきい　ごみ〉."""
+        for word, gloss in self.glosses.items():
+            at = text.find(word)
+            if at >= 0 and not text[at + len(word) :].startswith("〈"):
+                text = text[: at + len(word)] + f"〈{gloss}〉" + text[at + len(word) :]
+        return text
 
     def __call__(self, text: str) -> str:
-        """Furigana on every kanji word; text that already has readings is left alone."""
-        return add_furigana(text, self.readings)
+        """Glosses, then furigana on every kanji word."""
+        return add_furigana(self.gloss(text), self.readings)
 
     def label(self, text: str, limit: int) -> str:
         """A button label with furigana when it still fits, else the plain label."""
