@@ -86,15 +86,15 @@ def category_words() -> list[tuple[list[str], list[str]]]:
     ]
 
 
-def _find(folded: str, word: str) -> int:
+def _find(folded: str, word: str, *, noun: bool = False) -> int:
     """Where `word` stands in `folded` as a word (-1: nowhere). Latin words need
-    spaces around them; short kana words must not be the inside of a longer
-    word (プラ is not in てんぷら)."""
+    spaces around them; a short kana `noun` must not be the inside of a longer
+    word (プラ is not in てんぷら). Verb stems (すて) go on: すてたい."""
     if word.isascii():
         return f" {folded} ".find(f" {word} ")
     at = folded.find(word)
     while at >= 0:
-        if len(word) > 3 or not re.fullmatch(f"[{_KANA}]+", word):
+        if not noun or len(word) > 3 or not re.fullmatch(f"[{_KANA}]+", word):
             return at
         left = folded[at - 1] if at > 0 else " "
         right = folded[at + len(word)] if at + len(word) < len(folded) else " "
@@ -113,6 +113,11 @@ def _has_word(folded: str, group: str) -> bool:
 def _is_word(text: str, group: str) -> bool:
     """The whole message is one of the group's words ("menu", "はい", "sim")."""
     return normalize(text) in words()[group]
+
+
+def _too_short(form: str) -> bool:
+    """One kana or kanji, or two kana: too short to be sure it names the item."""
+    return len(form) < 2 or (len(form) < 3 and not has_han(form))
 
 
 def is_short(text: str, max_words: int, max_cjk: int) -> bool:
@@ -173,7 +178,7 @@ class GarbageFlow:
         folded = normalize(text)
         best: tuple[int, int, str] | None = None
         for name, label in self._category_names:
-            at = _find(folded, name)
+            at = _find(folded, name, noun=True)
             if at >= 0 and (best is None or (at, -len(name)) < (best[0], best[1])):
                 best = (at, -len(name), label)
         return best[2] if best else None
@@ -193,12 +198,19 @@ class GarbageFlow:
             return match.category
         return None
 
-    def item_for(self, text: str, lang: str | None, *, strict: bool) -> ItemMatch | None:
+    def item_for(
+        self, text: str, lang: str | None, *, strict: bool, discard: bool = False
+    ) -> ItemMatch | None:
         """The item a question is about. `strict` (when our search found nothing
         better) also asks for a disposal word or a bare item name, so "where to buy
-        a car" is not read as "how do I throw away a car"."""
+        a car" is not read as "how do I throw away a car". `discard`: the question says
+        "throw away", so a short name (傘, かさ) standing alone is the item."""
         match = self.data.find_item(text, lang)
-        if match is None or match.score < ITEM_MIN_SCORE or not self._confirmed(match, text, lang):
+        if (
+            match is None
+            or match.score < ITEM_MIN_SCORE
+            or not self._confirmed(match, text, lang, short_ok=discard and match.kind == "exact")
+        ):
             return None
         if strict:
             folded = normalize(text)
@@ -208,7 +220,9 @@ class GarbageFlow:
                 return None
         return match
 
-    def _confirmed(self, match: ItemMatch, text: str, lang: str | None) -> bool:
+    def _confirmed(
+        self, match: ItemMatch, text: str, lang: str | None, *, short_ok: bool = False
+    ) -> bool:
         """Is the item really named in the question? The dictionary search is
         generous (readings, words in brackets, other languages); in conversation a
         wrong item is worse than none: "にほん" is not 本 (ほん), "plastic" is a
@@ -230,7 +244,7 @@ class GarbageFlow:
                     continue
                 if len(form) <= 3 and lang and lang != match.lang and lang not in match.langs:
                     continue
-            elif form not in folded or len(form) < 2 or (len(form) < 3 and not has_han(form)):
+            elif form not in folded or (not short_ok and _too_short(form)):
                 continue
             return True
         return False
@@ -249,7 +263,7 @@ class GarbageFlow:
         folded = normalize(text)
         garbage_topic = bool(topic and topic.startswith("garbage."))
         if _has_word(folded, "discard"):
-            match = self.item_for(text, lang, strict=False)
+            match = self.item_for(text, lang, strict=False, discard=True)
             if match is not None:
                 return self.item(match, lang, session, score, text)
         named = self.names_category(text)
@@ -288,20 +302,26 @@ class GarbageFlow:
             return self.days(text, lang, session, score, named, [])
         if day is not None and last.get("kind") == "days":
             return self.days(text, lang, session, score, None, [])
-        match = self.item_for(text, lang, strict=False)
+        match = self.item_for(text, lang, strict=False) or self.bare_item(text, lang)
         if match is not None:
             return self.item(match, lang, session, score, text)
         return None
+
+    def bare_item(self, text: str, lang: str) -> ItemMatch | None:
+        """A message that is little more than a name ("でんち", "かさ は？"): a part of
+        a name is enough (でんち -> 乾電池), as the resident is naming an item."""
+        if not is_short(text, AREA_WORDS, AREA_CJK):
+            return None
+        match = self.data.find_item(text, lang)
+        return match if match is not None and match.score >= ITEM_MODE_MIN_SCORE else None
 
     def item_mode(self, text: str, lang: str, session: Session) -> Result | None:
         """After "これは何ごみ？" the resident types a name ("でんち", "かさ"): look it
         up, a part of a name included. Anything else leaves the mode (None)."""
         if _is_word(text, "leave"):
             return self.bot.show_menu(lang, replace(session, awaiting=None))
-        if not is_short(text, AREA_WORDS, AREA_CJK):
-            return None
-        match = self.data.find_item(text, lang)
-        if match is None or match.score < ITEM_MODE_MIN_SCORE:
+        match = self.bare_item(text, lang)
+        if match is None:
             return None
         return self.item(match, lang, session, match.score / 100.0, text)
 
