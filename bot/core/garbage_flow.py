@@ -295,12 +295,11 @@ class GarbageFlow:
         if topic and not topic.startswith("garbage.") and score >= 0.6:
             return None  # a clear question of its own
         lang = session.lang or session.last_lang or "ja"
-        last = json.loads(session.garbage_context)
         day = self.day_of(text)
         named = self.names_category(text)
         if named is not None and named in self.data.dataset.area_columns:
             return self.days(text, lang, session, score, named, [])
-        if day is not None and last.get("kind") == "days":
+        if day is not None:  # after a day or an item answer: what is collected then
             return self.days(text, lang, session, score, None, [])
         match = self.item_for(text, lang, strict=False) or self.bare_item(text, lang)
         if match is not None:
