@@ -235,8 +235,8 @@ class GarbageFlow:
         else:
             forms = [(normalize(match.matched), 0)]
         for form, weight in forms:
-            if not form or weight > 1 or form in self._category_forms:
-                continue
+            if not form or weight > 1 or (form in self._category_forms and not short_ok):
+                continue  # "plastic" is a category, unless "throw away" makes it an item
             if form == bare:
                 return True
             if form.isascii():
@@ -262,7 +262,7 @@ class GarbageFlow:
         """
         folded = normalize(text)
         garbage_topic = bool(topic and topic.startswith("garbage."))
-        if _has_word(folded, "discard"):
+        if _has_word(folded, "discard"):  # "X すてたい", "how do I throw away X"
             match = self.item_for(text, lang, strict=False, discard=True)
             if match is not None:
                 return self.item(match, lang, session, score, text)
@@ -270,10 +270,12 @@ class GarbageFlow:
         area = self.data.area_named_in(text)
         asks_day = self.day_of(text) is not None
         asks_when = _has_word(folded, "when") or asks_day
+        discard = _has_word(folded, "discard")  # "how do I throw away cans" is no day question
         if (
             topic == "garbage.collection_days"
             or (garbage_topic and asks_day)
-            or (named is not None and (asks_when or bool(area) or garbage_topic or topic is None))
+            or (named is not None and (asks_when or bool(area) or (not discard and garbage_topic)))
+            or (named is not None and topic is None and not discard)
             or (bool(area) and garbage_topic and asks_when)
         ):
             category = self.category_in(text, lang)
