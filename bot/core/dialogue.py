@@ -6,7 +6,6 @@ the service loads the `Session`, and whatever comes back is rendered and saved.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -214,6 +213,9 @@ class Bot:
         if entry.topic.split(".")[0] != "meta":
             buttons += self.feedback_buttons(entry, lang)
         replies = [Reply(text, buttons)]
+        if entry.action == "garbage_item" and self.garbage is not None:
+            # "これは何ごみ？": the next message is an item name ("でんち", "かさ").
+            session = replace(session, awaiting="item")
         if entry.action == "greeting":
             replies = [
                 Reply(text),
@@ -296,7 +298,8 @@ class Bot:
                 more = start + MENU_PAGE < len(buttons)
                 buttons = buttons[start : start + MENU_PAGE]
                 if more:
-                    buttons.append(Button(self.t("btn_more", lang), f"cat:{category}:{page + 1}"))
+                    more_label = self.t("btn_more_questions", lang)
+                    buttons.append(Button(more_label, f"cat:{category}:{page + 1}"))
             buttons.append(Button(self.t("btn_menu", lang), "menu"))
         else:
             text = self.t("menu_prompt", lang)
@@ -356,7 +359,7 @@ class Bot:
                 topic=greeting.topic if greeting else None,
             )
         if incoming.kind == "postback":
-            return self._postback(incoming, session)
+            return self._remember_topic(self._postback(incoming, session))
         if incoming.kind == "unsupported":
             lang = self._reply_lang(incoming, session, None) or SOURCE_LANG
             return Result(
@@ -365,7 +368,15 @@ class Bot:
                 lang=lang,
                 outcome="ignored",
             )
-        return self._text(incoming, session)
+        return self._remember_topic(self._text(incoming, session))
+
+    @staticmethod
+    def _remember_topic(result: Result) -> Result:
+        """The topic of the last answer, for follow-up questions ("thanks" keeps it)."""
+        topic = result.topic
+        if result.outcome == "answer" and topic and not topic.startswith("meta."):
+            result.session = replace(result.session, topic=topic)
+        return result
 
     def _garbage(
         self, text: str, lang: str, session: Session, best: Candidate | None
@@ -373,13 +384,9 @@ class Bot:
         """Collection days and items go to the garbage data, not a static answer."""
         assert self.garbage is not None
         topic = self.kb.entries[best.entry_id].topic if best else None
-        # "which garbage today?" is a collection-day question whatever entry it matched.
-        asks_day = bool(topic and topic.startswith("garbage.")) and (
-            self.garbage.day_of(text) is not None
-        )
-        if topic == "garbage.collection_days" or asks_day:
-            category = self.garbage.category_in(text, lang)
-            return self.garbage.days(text, lang, session, best.score if best else 0.0, category)
+        routed = self.garbage.route(text, lang, session, topic, best.score if best else 0.0)
+        if routed is not None:
+            return routed
         weak = best is None or best.score < NEW_QUESTION_ABOVE
         if topic is None or topic in ITEM_TOPICS or weak:
             match = self.garbage.item_for(text, lang, strict=topic not in ITEM_TOPICS)
@@ -415,11 +422,7 @@ class Bot:
                     self.answer(entry, lang, session, 1.0), self.kb.title(entry, lang)
                 )
         if self.garbage is not None and (data == "area" or data.startswith("area:")):
-            payload = json.loads(session.awaiting_payload or '{"kind": "days"}')
-            area = data[5:]
-            if area in self.garbage.data.areas:
-                return self.garbage.after_area(area, lang, session, payload)
-            return self.garbage.ask_area(lang, session, payload, [])
+            return self.garbage.postback(data, lang, session)
         if data == "desk":
             entry = self.kb.entry_for("meta.human")
             if entry is not None:
@@ -465,14 +468,17 @@ class Bot:
                 chosen = session.lang or session.last_lang or SOURCE_LANG
                 return self.answer(entry, chosen, session, 1.0)
         candidates, followed = self._search(text, session)
-        if session.awaiting == "area" and self.garbage is not None:
+        if session.awaiting in ("area", "item") and self.garbage is not None:
             lang = session.lang or session.last_lang or SOURCE_LANG
-            answered = self.garbage.area_answer(text, lang, session)
+            new = bool(candidates) and candidates[0].score >= NEW_QUESTION_ABOVE
+            answered = (
+                self.garbage.area_answer(text, lang, session, new)
+                if session.awaiting == "area"
+                else self.garbage.item_mode(text, lang, session)
+            )
             if answered is not None:
                 return answered
-            if not candidates or candidates[0].score < NEW_QUESTION_ABOVE:
-                return self.garbage.area_unknown(lang, session)
-            session = replace(session, awaiting=None)  # a new question instead of an area
+            session = replace(session, awaiting=None)  # a new question instead
         result = self._answer_text(text, incoming, session, candidates)
         context = f"{session.context} {text}" if followed and session.context else text
         return self._remember(result, context)
@@ -562,7 +568,10 @@ class Bot:
             or bool(off_topic and best.score - off_topic[0].score < OFF_TOPIC_MARGIN)
         )
         if self.garbage is not None:
-            routed = self._garbage(text, lang or SOURCE_LANG, session, None if unsure else best)
+            topic = None if unsure or best is None else self.kb.entries[best.entry_id].topic
+            routed = self.garbage.follow_up(
+                text, session, topic, best.score if best else 0.0
+            ) or self._garbage(text, lang or SOURCE_LANG, session, None if unsure else best)
             if routed is not None:
                 return routed
         if unsure:

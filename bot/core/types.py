@@ -95,6 +95,9 @@ class Session:
     # Notification subscriptions (kind -> option), filled by the service from its
     # table before each turn; None where the channel cannot push (web chat, CLI).
     subs: dict[str, str] | None = None
+    # The last garbage question as JSON ({"kind": "days", "day": 1, "category": ...}
+    # or {"kind": "item", "item": ...}): "and tomorrow?", "プラは？" reuse it.
+    garbage_context: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -119,6 +119,18 @@ class GarbageData:
             return []
         return self._area_index.match(text)
 
+    def match_area_guess(self, text: str) -> tuple[list[str], bool]:
+        """`match_area`, and whether it is only a typo-tolerant guess (confirm it)."""
+        if not self.dataset.areas:
+            return [], False
+        return self._area_index.match_guess(text)
+
+    def area_named_in(self, text: str) -> list[str]:
+        """Areas named as written inside a sentence ("i live in nishimachi, ...")."""
+        if not self.dataset.areas:
+            return []
+        return self._area_index.named_in(text)
+
     def next_dates(
         self, area: str, from_date: date, days: int = 14, category: str | None = None
     ) -> list[CategoryDates]:
