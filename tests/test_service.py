@@ -37,3 +37,25 @@ def test_logged_text_is_masked(tmp_path: Path, bot: Bot) -> None:
     Service(bot, store, b"k").handle("web", "s1", Incoming(text="call me 090-1234-5678 a@b.jp"))
     (row,) = store.db.query("select text from interactions")
     assert "1234" not in row["text"] and "a@b.jp" not in row["text"]
+
+
+def test_garbage_conversation_keeps_its_context_in_the_stored_session(
+    tmp_path: Path, bot: Bot
+) -> None:
+    """Area, topic and the last garbage question survive between events (SQLite)."""
+    store = Store(tmp_path / "s.sqlite3")
+    service = Service(bot, store, b"k")
+    turns = [
+        ("toi o nishimachi, khi nao do rac chay", "garbage.collection_days"),
+        ("con rac nhua?", "garbage.collection_days"),
+        ("pin cu bo dau", "garbage.item"),
+        ("con bong den thi sao", "garbage.item"),
+    ]
+    for text, topic in turns:
+        result = service.handle("web", "s9", Incoming(text=text))
+        assert result is not None and result.topic == topic and result.lang == "vi", text
+    assert result.session.area == "西町" and result.session.topic == "garbage.item"
+    assert "電球" in (result.session.garbage_context or "")
+    tomorrow = service.handle("web", "s9", Incoming(text="mai thi sao"))
+    assert tomorrow is not None and tomorrow.topic == "garbage.collection_days"
+    assert "Ngày mai" in tomorrow.replies[0].text

@@ -36,7 +36,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from bot.claims import Unavailable
-from bot.core.types import Incoming, Reply, Result
+from bot.core.types import Incoming, Reply, Result, short_label
 from bot.service import Service
 
 from .background import Background
@@ -71,7 +71,7 @@ def render(replies: list[Reply]) -> list[TextMessage]:
         if b.data in seen or len(b.data) > MAX_DATA:
             continue
         seen.add(b.data)
-        label = b.label[:MAX_LABEL]
+        label = short_label(b.label, MAX_LABEL)
         items.append(
             QuickReplyItem(action=PostbackAction(label=label, data=b.data, displayText=label))
         )

@@ -65,6 +65,10 @@ def ask(
       resbot ask "ngay nao do rac nhua" --json
 
       printf 'what day is plastic collection\\n塑料垃圾哪天收\\n' | resbot ask --json
+
+    Many conversations in one process: stdin lines that are JSON objects,
+    `{"user": "a", "text": "..."}` or `{"user": "a", "tap": "<button data>"}`;
+    each user keeps their own session (in memory, or in the database with --user).
     """
     if lang is not None and lang not in LANGS:
         typer.echo(f"unknown language {lang!r}; use one of: {' '.join(LANGS)}", err=True)
@@ -78,18 +82,57 @@ def ask(
 
         service = Service(bot, Store(cfg.db_path))
 
-    def one(question: str) -> Result:
-        incoming = Incoming(kind="text", text=question)
+    sessions: dict[str, Session] = {}
+
+    def one(incoming: Incoming, who: str | None) -> Result:
         if service is not None and user is not None:
-            result = service.handle("cli", user, incoming, lang=lang)
+            # A batch line's own user id is a separate conversation of this CLI user.
+            key = user if who is None else f"{user}/{who}"
+            result = service.handle("cli", key, incoming, lang=lang)
             assert result is not None  # no event id, so never a redelivery
             return result
-        return bot.handle(incoming, Session(lang=lang))
+        if who is None:
+            return bot.handle(incoming, Session(lang=lang))
+        result = bot.handle(incoming, sessions.get(who) or Session(lang=lang))
+        sessions[who] = result.session
+        return result
 
-    questions = [text] if text is not None else (line.rstrip("\n") for line in sys.stdin)
-    for question in questions:
-        result = one(question)
+    def emit(result: Result, who: str | None) -> None:
         if as_json:
-            typer.echo(json.dumps(result_json(result), ensure_ascii=False))
+            data = result_json(result)
+            if who is not None:
+                data = {"user": who, **data}
+            typer.echo(json.dumps(data, ensure_ascii=False))
         else:
             print_human(result)
+
+    lines = [text] if text is not None else (line.rstrip("\n") for line in sys.stdin)
+    for number, line in enumerate(lines, 1):
+        parsed = _batch_line(line) if text is None else (Incoming(kind="text", text=line), None)
+        if isinstance(parsed, str):
+            typer.echo(json.dumps({"line": number, "error": parsed}, ensure_ascii=False))
+            continue
+        incoming, who = parsed
+        emit(one(incoming, who), who)
+
+
+def _batch_line(line: str) -> tuple[Incoming, str | None] | str:
+    """A stdin line: plain text, or a JSON object naming the user and a text or a tap.
+    Returns an error message for an object we cannot use (the batch goes on)."""
+    if not line.lstrip().startswith("{"):
+        return Incoming(kind="text", text=line), None
+    try:
+        obj = json.loads(line)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        return f"not a JSON object: {exc}"
+    if not isinstance(obj, dict):
+        return "not a JSON object"
+    who = obj.get("user")
+    if who is not None and not isinstance(who, str | int):
+        return '"user" must be a string'
+    who_text = None if who is None else str(who)
+    if isinstance(obj.get("tap"), str):
+        return Incoming(kind="postback", text=obj["tap"]), who_text
+    if isinstance(obj.get("text"), str):
+        return Incoming(kind="text", text=obj["text"]), who_text
+    return 'needs "text" or "tap" (a string)'

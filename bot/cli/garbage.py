@@ -9,7 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.core.langs import LANGS
+from bot.core.langs import LANGS, SOURCE_LANG
+from bot.core.phrases import load_phrases
 from bot.garbage import GarbageData, ItemMatch, check, import_5374, today
 from bot.garbage.data import read_dataset
 from bot.garbage.rules import WEEKDAYS
@@ -33,6 +34,19 @@ def _load(ctx: typer.Context) -> GarbageData:
         )
         raise typer.Exit(1)
     return data
+
+
+def _example_mark(data: GarbageData, lang: str | None = None) -> str:
+    """The phrase city.yaml example values carry ("（れい）"), while the shipped
+    invented calendar is in use; "" for a city's own data."""
+    if not data.example:
+        return ""
+    typer.echo(
+        "example garbage data (an invented city; settings.yaml `example: true`): "
+        "import your city's data with `resbot garbage import-5374`",
+        err=True,
+    )
+    return load_phrases().raw("example_mark", lang or SOURCE_LANG)
 
 
 def _one_area(data: GarbageData, name: str) -> str:
@@ -72,6 +86,10 @@ def import_cmd(
     report = import_5374(src, settings(ctx).knowledge_dir)
     for problem in report.problems:
         typer.echo(str(problem))
+    if report.dialect:
+        typer.echo("how the data was read:")
+        for line in report.dialect:
+            typer.echo(f"  {line}")
     typer.echo(report.summary())
     errors = any(p.level == "error" for p in report.problems)
     raise typer.Exit(0 if report.ok and not (strict and errors) else 1)
@@ -104,17 +122,20 @@ def next_cmd(
         raise typer.Exit(1)
     start = from_date.date() if from_date else today()
     result = data.next_dates(name, start, days, category)
+    mark = _example_mark(data)
     if as_json:
         out = {
             "area": name,
             "from": start.isoformat(),
+            "example": data.example,
+            "example_mark": mark,
             "categories": [
                 {"category": c.category, "dates": [d.isoformat() for d in c.dates]} for c in result
             ],
         }
         typer.echo(json.dumps(out, ensure_ascii=False))
         return
-    typer.echo(f"{name}: {start.isoformat()} + {days} days")
+    typer.echo(f"{name}: {start.isoformat()} + {days} days{mark}")
     for c in result:
         shown = ", ".join(f"{d.isoformat()} ({WEEKDAYS[d.weekday()]})" for d in c.dates) or "-"
         typer.echo(f"  {c.category}: {shown}")
@@ -155,6 +176,7 @@ def item_cmd(
     """
     data = _load(ctx)
     match = data.find_item(text, lang)
+    mark = _example_mark(data, lang)
     if match is None:
         if as_json:
             typer.echo(json.dumps({"query": text, "item": None}, ensure_ascii=False))
@@ -162,10 +184,12 @@ def item_cmd(
             typer.echo(f"no item matches {text!r}", err=True)
         raise typer.Exit(1)
     if as_json:
-        typer.echo(json.dumps({"query": text, **_match_json(data, match)}, ensure_ascii=False))
+        out = {"query": text, **_match_json(data, match)}
+        out |= {"example": data.example, "example_mark": mark}
+        typer.echo(json.dumps(out, ensure_ascii=False))
         return
     typer.echo(
-        f"{match.item.name} -> {match.category}  ({match.kind} {match.score:g}, {match.lang})"
+        f"{match.item.name} -> {match.category}{mark}  ({match.kind} {match.score:g}, {match.lang})"
     )
     if match.notice:
         typer.echo(f"  {match.notice}")

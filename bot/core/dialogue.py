@@ -6,7 +6,6 @@ the service loads the `Session`, and whatever comes back is rendered and saved.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -15,16 +14,18 @@ import yaml
 
 from bot.garbage import GarbageData
 
+from .emergency import Emergency, find_emergency
 from .garbage_flow import GarbageFlow
 from .knowledge import Entry, KnowledgeBase, load_knowledge
 from .langs import LANGS, NATIVE_NAMES, SOURCE_LANG, platform_lang
-from .language import Lexicon, detect
-from .normalize import normalize, romaji
+from .language import Lexicon, detect, is_shared_only
+from .normalize import has_latin, normalize, romaji
 from .phrases import Phrases, load_phrases
 from .retrieval import Candidate, Index, Variant
 from .signup_flow import SignupFlow
 from .subscribe_flow import SubscribeFlow
-from .types import Button, Incoming, Reply, Result, Session
+from .topics import national_numbers
+from .types import Button, Incoming, Reply, Result, Session, fit_buttons
 
 # Confidence thresholds on the retrieval score (tuned on the dev question set
 # and our own tuning set; see bench/ and tests/core/test_accuracy.py).
@@ -40,6 +41,28 @@ LANGUAGE_REQUEST_WORDS = 6
 ITEM_TOPICS = ("garbage.item", "garbage.sorting", "garbage.oversized", "garbage.appliances")
 OFF_TOPIC_MARGIN = 0.03
 MAX_RELATED = 3
+MENU_PAGE = 11  # entries per page of a category menu (+ "more" + "menu" = 13 buttons)
+# Follow-ups ("magkano?", "and tomorrow?", "那明天呢") are short; at most this many
+# words (or CJK characters) are read in the light of the previous question.
+FOLLOW_UP_WORDS = 7
+FOLLOW_UP_CJK = 14
+MAX_CONTEXT = 300
+EMERGENCY_TOPIC = "disaster.emergency_call"
+CONTEXT_WEIGHT = 0.35
+# In a follow-up, entries of the last topic (and those it links to) are likelier
+# than others; entries of the same category a little.
+SAME_TOPIC_BONUS = 0.10
+LINKED_BONUS = 0.07
+SAME_CATEGORY_BONUS = 0.04
+# The emergency fast path: which lead line and which entry each kind of emergency gets.
+EMERGENCY_REPLY = {
+    "fire": ("emergency_119", "disaster.emergency_call.ambulance"),
+    "medical": ("emergency_119", "disaster.emergency_call.ambulance"),
+    "help": ("emergency_119", "disaster.emergency_call.ambulance"),
+    "crime": ("emergency_110", "disaster.emergency_call.police"),
+    "quake": ("emergency_quake", "disaster.earthquake"),
+    "tsunami": ("emergency_tsunami", "disaster.earthquake"),
+}
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
@@ -111,24 +134,29 @@ class Bot:
     def _reply_lang(
         self, incoming: Incoming, session: Session, best: Candidate | None
     ) -> str | None:
-        """Explicit choice > the language the message is written in > the platform's.
+        """Explicit choice > the language the message is written in > the language
+        the conversation has been in > the platform's (only a first guess).
 
         The message's language is what the detector says, or else the language of
         the question variant it matched best (our own evidence of how it is written).
+        A bare "hi" or "ok" is written the same in every language: it says nothing.
         """
         if session.lang:
             return session.lang
-        if incoming.kind == "text" and incoming.text:
+        telling = incoming.kind == "text" and bool(incoming.text) and not is_shared_only(
+            incoming.text
+        )
+        if telling:
             found = detect(incoming.text, self.lexicon)
             if found:
                 return found
             # A lone "ok" or "menu" is written the same in many languages.
             if best is not None and best.score >= MATCHED_LANG_ABOVE and len(incoming.text) >= 8:
                 return best.lang
-        platform = platform_lang(incoming.platform_lang) or session.last_lang
-        if platform:
-            return platform
-        if best is not None and best.score >= FALLBACK_BELOW:
+        known = session.last_lang or platform_lang(incoming.platform_lang)
+        if known:
+            return known
+        if telling and best is not None and best.score >= FALLBACK_BELOW:
             return best.lang
         return None
 
@@ -171,18 +199,23 @@ class Bot:
         return [Button(NATIVE_NAMES[lang], f"lang:{lang}") for lang in LANGS]
 
     def _entry_button(self, entry: Entry, lang: str) -> Button:
-        return Button(self.kb.title(entry, lang)[:20], f"e:{entry.id}")
+        return Button(self.kb.title(entry, lang), f"e:{entry.id}")
 
     # ------------------------------------------------------------------ replies
     def answer(self, entry: Entry, lang: str, session: Session, score: float) -> Result:
         text = self.kb.answer(entry, lang, self.phrases.raw("example_mark", lang))
         related = [r for r in (self.kb.entry_for(x) for x in entry.related) if r is not None]
-        buttons = [self._entry_button(r, lang) for r in related[:MAX_RELATED]]
-        buttons += self.signup.buttons_for(entry.topic, lang)
+        # A sign-up form first: where its label equals a related entry's title
+        # ("register as a volunteer"), the form is what the resident wants.
+        buttons = self.signup.buttons_for(entry.topic, lang)
+        buttons += [self._entry_button(r, lang) for r in related[:MAX_RELATED]]
         buttons += self._nav_buttons(lang)
         if entry.topic.split(".")[0] != "meta":
             buttons += self.feedback_buttons(entry, lang)
         replies = [Reply(text, buttons)]
+        if entry.action == "garbage_item" and self.garbage is not None:
+            # "これは何ごみ？": the next message is an item name ("でんち", "かさ").
+            session = replace(session, awaiting="item")
         if entry.action == "greeting":
             replies = [
                 Reply(text),
@@ -198,6 +231,31 @@ class Bot:
             score=score,
             desk_referral=entry.desk_referral,
         )
+
+    def emergency(self, found: Emergency, incoming: Incoming, session: Session) -> Result:
+        """119 (or 110) and what to say, at once, in the message's language."""
+        # Failing all else, the emergency word itself tells the language.
+        lang = self._reply_lang(incoming, session, None) or min(found.langs, default=SOURCE_LANG)
+        lead_key, entry_id = EMERGENCY_REPLY[found.kind]
+        numbers = {f"n{k}": k for k in national_numbers() if k.isdigit()}
+        lead = self.t(lead_key, lang, **numbers)
+        entry = self.kb.entries.get(entry_id) or self.kb.entry_for("disaster.emergency_call")
+        if entry is None:
+            return Result(
+                replies=[Reply(lead, self._nav_buttons(lang))],
+                session=replace(session, pending=[], awaiting=None, last_lang=lang),
+                lang=lang,
+                outcome="answer",
+                topic="disaster.emergency_call",
+                score=1.0,
+            )
+        result = self.answer(entry, lang, session, 1.0)
+        first = result.replies[0]
+        first.text = f"{lead}\n\n{first.text}"
+        result.session = replace(
+            result.session, awaiting=None, topic=entry.topic, context=incoming.text[:MAX_CONTEXT]
+        )
+        return result
 
     def fallback(self, lang: str, session: Session, score: float = 0.0) -> Result:
         text = self.t("fallback", lang) + "\n" + self.t("desk_contact", lang)
@@ -226,12 +284,22 @@ class Bot:
             choices=buttons,
         )
 
-    def show_menu(self, lang: str, session: Session, category: str | None = None) -> Result:
+    def show_menu(
+        self, lang: str, session: Session, category: str | None = None, page: int = 1
+    ) -> Result:
         if category and category in self.kb.topics.categories:
             entries = [e for e in self.kb.entries.values() if e.category == category]
             label = self.kb.topics.category_label(category, lang)
-            buttons = [self._entry_button(e, lang) for e in entries][:12]
             text = self.t("category_prompt", lang, category=label)
+            buttons = [self._entry_button(e, lang) for e in entries]
+            if len(buttons) > MENU_PAGE + 1:
+                # A long category is paged: entries, "more", "menu" fit every channel.
+                start = (page - 1) * MENU_PAGE
+                more = start + MENU_PAGE < len(buttons)
+                buttons = buttons[start : start + MENU_PAGE]
+                if more:
+                    more_label = self.t("btn_more_questions", lang)
+                    buttons.append(Button(more_label, f"cat:{category}:{page + 1}"))
             buttons.append(Button(self.t("btn_menu", lang), "menu"))
         else:
             text = self.t("menu_prompt", lang)
@@ -270,14 +338,19 @@ class Bot:
 
     # ------------------------------------------------------------------ dispatch
     def handle(self, incoming: Incoming, session: Session | None = None) -> Result:
-        session = session or Session()
+        result = self._handle(incoming, session or Session())
+        fit_buttons(result.replies)
+        return result
+
+    def _handle(self, incoming: Incoming, session: Session) -> Result:
         if incoming.kind in ("follow", "join"):
             lang = session.lang or platform_lang(incoming.platform_lang) or SOURCE_LANG
             greeting = self.kb.entry_for("meta.greeting")
             welcome = self.t("welcome", lang)
             return Result(
                 replies=[
-                    Reply(welcome, self.menu_buttons(lang)),
+                    # The language menu follows: no "language" button in the menu too.
+                    Reply(welcome, [b for b in self.menu_buttons(lang) if b.data != "langmenu"]),
                     self.language_menu(),
                 ],
                 session=replace(session, last_lang=lang),
@@ -286,7 +359,7 @@ class Bot:
                 topic=greeting.topic if greeting else None,
             )
         if incoming.kind == "postback":
-            return self._postback(incoming, session)
+            return self._remember_topic(self._postback(incoming, session))
         if incoming.kind == "unsupported":
             lang = self._reply_lang(incoming, session, None) or SOURCE_LANG
             return Result(
@@ -295,7 +368,15 @@ class Bot:
                 lang=lang,
                 outcome="ignored",
             )
-        return self._text(incoming, session)
+        return self._remember_topic(self._text(incoming, session))
+
+    @staticmethod
+    def _remember_topic(result: Result) -> Result:
+        """The topic of the last answer, for follow-up questions ("thanks" keeps it)."""
+        topic = result.topic
+        if result.outcome == "answer" and topic and not topic.startswith("meta."):
+            result.session = replace(result.session, topic=topic)
+        return result
 
     def _garbage(
         self, text: str, lang: str, session: Session, best: Candidate | None
@@ -303,13 +384,9 @@ class Bot:
         """Collection days and items go to the garbage data, not a static answer."""
         assert self.garbage is not None
         topic = self.kb.entries[best.entry_id].topic if best else None
-        # "which garbage today?" is a collection-day question whatever entry it matched.
-        asks_day = bool(topic and topic.startswith("garbage.")) and (
-            self.garbage.day_of(text) is not None
-        )
-        if topic == "garbage.collection_days" or asks_day:
-            category = self.garbage.category_in(text, lang)
-            return self.garbage.days(text, lang, session, best.score if best else 0.0, category)
+        routed = self.garbage.route(text, lang, session, topic, best.score if best else 0.0)
+        if routed is not None:
+            return routed
         weak = best is None or best.score < NEW_QUESTION_ABOVE
         if topic is None or topic in ITEM_TOPICS or weak:
             match = self.garbage.item_for(text, lang, strict=topic not in ITEM_TOPICS)
@@ -332,19 +409,20 @@ class Bot:
         if data == "langmenu":
             return self.ask_language(lang, session)
         if data.startswith("cat:"):
-            return self.show_menu(lang, session, data[4:])
+            category, _, page = data[4:].partition(":")
+            number = int(page) if page.isdigit() and 0 < int(page) < 100 else 1
+            return self.show_menu(lang, session, category, number)
         if data.startswith(("fb:1:", "fb:0:")):
             return self.feedback(data, lang, session)
         if data.startswith("e:"):
             entry = self.kb.entries.get(data[2:])
             if entry is not None:
-                return self.answer(entry, lang, session, 1.0)
+                # A tapped entry is the conversation's subject, as a typed question is.
+                return self._remember(
+                    self.answer(entry, lang, session, 1.0), self.kb.title(entry, lang)
+                )
         if self.garbage is not None and (data == "area" or data.startswith("area:")):
-            payload = json.loads(session.awaiting_payload or '{"kind": "days"}')
-            area = data[5:]
-            if area in self.garbage.data.areas:
-                return self.garbage.after_area(area, lang, session, payload)
-            return self.garbage.ask_area(lang, session, payload, [])
+            return self.garbage.postback(data, lang, session)
         if data == "desk":
             entry = self.kb.entry_for("meta.human")
             if entry is not None:
@@ -373,6 +451,10 @@ class Bot:
                 lang=lang,
                 outcome="fallback",
             )
+        found = find_emergency(text)
+        if found is not None:
+            # Nothing stands between a resident and 119: no form, no area prompt.
+            return self.emergency(found, incoming, self.signup.leave(session))
         if session.awaiting == "signup" or self.signup.wants_text(text):
             chosen = session.lang or session.last_lang or SOURCE_LANG
             form = self.signup.text(text, chosen, session)
@@ -385,16 +467,93 @@ class Bot:
             if entry is not None:
                 chosen = session.lang or session.last_lang or SOURCE_LANG
                 return self.answer(entry, chosen, session, 1.0)
-        candidates = self.index.search(text)
-        if session.awaiting == "area" and self.garbage is not None:
+        candidates, followed = self._search(text, session)
+        if session.awaiting in ("area", "item") and self.garbage is not None:
             lang = session.lang or session.last_lang or SOURCE_LANG
-            answered = self.garbage.area_answer(text, lang, session)
+            new = bool(candidates) and candidates[0].score >= NEW_QUESTION_ABOVE
+            answered = (
+                self.garbage.area_answer(text, lang, session, new)
+                if session.awaiting == "area"
+                else self.garbage.item_mode(text, lang, session)
+            )
             if answered is not None:
                 return answered
-            if not candidates or candidates[0].score < NEW_QUESTION_ABOVE:
-                return self.garbage.area_unknown(lang, session)
-            session = replace(session, awaiting=None)  # a new question instead of an area
-        return self._answer_text(text, incoming, session, candidates)
+            session = replace(session, awaiting=None)  # a new question instead
+        result = self._answer_text(text, incoming, session, candidates)
+        context = f"{session.context} {text}" if followed and session.context else text
+        return self._remember(result, context)
+
+    @staticmethod
+    def _looks_like_follow_up(text: str) -> bool:
+        folded = normalize(text)
+        if has_latin(folded):
+            return len(folded.split()) <= FOLLOW_UP_WORDS
+        return len(folded.replace(" ", "")) <= FOLLOW_UP_CJK
+
+    @staticmethod
+    def _is_bare(text: str) -> bool:
+        """One or two words ("magkano?", "那明天呢"): nothing but a follow-up."""
+        folded = normalize(text)
+        if has_latin(folded):
+            return len(folded.split()) <= 2
+        return len(folded.replace(" ", "")) <= 5
+
+    def _search(self, text: str, session: Session) -> tuple[list[Candidate], bool]:
+        """Candidates for a message, and whether the conversation was used.
+
+        A short message that is not clearly a question of its own is read with
+        the previous question beside it, and the entries near the last topic come
+        first: "magkano?" after the Japanese class is about the class, "saan ako
+        tatawag" after a fire is about calling 119.
+        """
+        alone = self.index.search(text)
+        if not session.context or not session.topic or not self._looks_like_follow_up(text):
+            return alone, False
+        if alone and alone[0].score >= SURE_ABOVE:
+            return alone, False
+        if alone and alone[0].entry_id.startswith(OUT_OF_SCOPE) and not self._is_bare(text):
+            # "今晩の試合は何時から" after a visa question is a new question we do not
+            # cover, not a follow-up: the honest fallback stands.
+            return alone, False
+        found = self.index.search(
+            text, limit=8, context=session.context, context_weight=CONTEXT_WEIGHT
+        )
+        near = self._near_topic(session.topic)
+        category = session.topic.split(".")[0]
+        ranked: list[Candidate] = []
+        for c in found:
+            entry = self.kb.entries.get(c.entry_id)
+            bonus = 0.0
+            if entry is not None and entry.topic == session.topic:
+                bonus = SAME_TOPIC_BONUS
+            elif entry is not None and (entry.topic in near or entry.id in near):
+                bonus = LINKED_BONUS
+            elif entry is not None and entry.category == category:
+                bonus = SAME_CATEGORY_BONUS
+            if not c.entry_id.startswith(OUT_OF_SCOPE):
+                # Out-of-scope examples were weighed on the message alone (above).
+                ranked.append(replace(c, score=c.score + bonus) if bonus else c)
+        ranked.sort(key=lambda c: c.score, reverse=True)
+        if not ranked:
+            return alone, False
+        return ranked[:5], True
+
+    @lru_cache(maxsize=256)  # noqa: B019 - one Bot per knowledge base, a few dozen topics
+    def _near_topic(self, topic: str) -> frozenset[str]:
+        """The topic itself and the entries its entries link to."""
+        near = {topic}
+        for entry in self.kb.entries.values():
+            if entry.topic == topic:
+                near.update(entry.related)
+        return frozenset(near)
+
+    @staticmethod
+    def _remember(result: Result, context: str) -> Result:
+        """Keep the topic and the question for the next turn's follow-up."""
+        topic = result.topic
+        if result.outcome in ("answer", "clarify") and topic and not topic.startswith("meta."):
+            result.session = replace(result.session, topic=topic, context=context[-MAX_CONTEXT:])
+        return result
 
     def _answer_text(
         self, text: str, incoming: Incoming, session: Session, candidates: list[Candidate]
@@ -409,7 +568,10 @@ class Bot:
             or bool(off_topic and best.score - off_topic[0].score < OFF_TOPIC_MARGIN)
         )
         if self.garbage is not None:
-            routed = self._garbage(text, lang or SOURCE_LANG, session, None if unsure else best)
+            topic = None if unsure or best is None else self.kb.entries[best.entry_id].topic
+            routed = self.garbage.follow_up(
+                text, session, topic, best.score if best else 0.0
+            ) or self._garbage(text, lang or SOURCE_LANG, session, None if unsure else best)
             if routed is not None:
                 return routed
         if unsure:
@@ -435,7 +597,8 @@ class Bot:
             best = others[0]
             entry = self.kb.entries[best.entry_id]
         rivals = [c for c in candidates[1:] if best.score - c.score < CLARIFY_MARGIN]
-        if rivals and best.score < SURE_ABOVE:
+        # Every emergency-call entry gives the number: asking first would only delay it.
+        if rivals and best.score < SURE_ABOVE and entry.topic != EMERGENCY_TOPIC:
             return self.clarify([best, *rivals[:2]], lang or SOURCE_LANG, session)
         result = self.answer(entry, lang or SOURCE_LANG, session, best.score)
         if lang is None:

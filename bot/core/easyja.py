@@ -7,7 +7,7 @@ row, few katakana loanwords, and a gloss after the hard words that must stay.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,8 @@ class Finding:
 class Settings:
     allowed_katakana: set[str]
     hard_words: list[str]
+    # Gloss per hard word, for replies assembled at answer time (bot.core.easyreply).
+    glosses: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> Settings:
@@ -99,6 +101,7 @@ class Settings:
             hard_words=sorted(
                 (str(w) for w in data.get("hard_words") or []), key=len, reverse=True
             ),
+            glosses={str(k): str(v) for k, v in (data.get("glosses") or {}).items()},
         )
 
 

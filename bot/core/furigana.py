@@ -75,7 +75,10 @@ def _plain(text: str) -> str:
             prev[2] += reading
             continue
         groups.append([word.white_space, surface, reading])
-    return "".join(ws + (_ruby(s, r) if r else s) for ws, s, r in groups)
+    # The tagger keeps the space before a word, not after the last one ("ごみ: " + a
+    # date read from readings.yaml must not become "ごみ:12月").
+    trailing = text[len(text.rstrip()) :]
+    return "".join(ws + (_ruby(s, r) if r else s) for ws, s, r in groups) + trailing
 
 
 def add_furigana(text: str, readings: dict[str, str] | None = None) -> str:

@@ -1,14 +1,20 @@
 """Garbage in conversation: "when is burnable garbage?", "how do I throw away X?".
 
-The area is asked once (buttons or a typed name, fuzzy matched), remembered in
-the session, and the answer gives real dates from the area's calendar in the
-resident's language. Item questions are answered from the item dictionary with
-the item's category, its notice and the next collection date in that area.
+The area is taken from the question when it names one ("i live in nishimachi,
+when is burnable"), else asked once (town buttons within the channel's limits,
+or a typed name; a typo-tolerant guess is confirmed, never silently stored), and
+remembered in the session. The answer gives real dates from the area's calendar
+in the resident's language. Item questions are answered from the item dictionary
+with the item's category, its notice and the next collection date in that area.
+Short follow-ups ("and tomorrow?", "プラは？", "what about a microwave") reuse the
+last garbage question kept in the session. Japanese replies go through
+`EasyJapanese` (furigana, easy forms) as a whole.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
@@ -20,9 +26,11 @@ import yaml
 from babel.dates import format_date
 
 from bot.garbage import GarbageData, ItemMatch, today
-from bot.garbage.lookup import name_forms
+from bot.garbage.lookup import base_name, name_forms, name_variants
 
+from .easyreply import EasyJapanese, simplify_note
 from .normalize import has_han, normalize
+from .reminder_times import load_reminder_times
 from .types import Button, Reply, Result, Session
 
 if TYPE_CHECKING:
@@ -40,22 +48,83 @@ BABEL_LOCALE = {
     "zh": "zh_Hans",
 }
 ITEM_MIN_SCORE = 85.0
-MAX_AREA_BUTTONS = 12
+ITEM_MODE_MIN_SCORE = 60.0  # "これは何ごみ？" mode: a bare name may be a part (でんち)
+MAX_BUTTONS = 13  # LINE's quick-reply limit, the tightest of our channels
+MAX_LABEL = 20  # LINE's label limit
 DAYS_AHEAD = 14
+FOLLOW_UP_WORDS = 6  # "con bong den thi sao": a follow-up is short
+FOLLOW_UP_CJK = 15
+AREA_WORDS = 3  # longer than this, a message in the area prompt is a question
+AREA_CJK = 10
+_KANA = "\u3041-\u309f\u30a0-\u30ff"
+_PARTICLES = set("はのがをもとにへや")
+
+
+@lru_cache(maxsize=1)
+def _raw_words() -> dict[str, object]:
+    data = yaml.safe_load((DATA / "garbage_words.yaml").read_text(encoding="utf-8"))
+    return dict(data)
 
 
 @lru_cache(maxsize=1)
 def words() -> dict[str, list[str]]:
-    data = yaml.safe_load((DATA / "garbage_words.yaml").read_text(encoding="utf-8"))
-    return {k: [normalize(w) for w in v] for k, v in data.items()}
+    """Word groups (today, tomorrow, dispose, discard, leave, yes, no), folded."""
+    return {
+        str(k): [normalize(str(w)) for w in v]
+        for k, v in _raw_words().items()
+        if k != "categories" and isinstance(v, list)
+    }
+
+
+def category_words() -> list[tuple[list[str], list[str]]]:
+    """(labels, words) per kind of garbage: what residents call it."""
+    groups = _raw_words().get("categories") or []
+    assert isinstance(groups, list)
+    return [
+        ([str(x) for x in g.get("labels") or []], [normalize(str(w)) for w in g.get("words") or []])
+        for g in groups
+    ]
+
+
+def _find(folded: str, word: str, *, noun: bool = False) -> int:
+    """Where `word` stands in `folded` as a word (-1: nowhere). Latin words need
+    spaces around them; a short kana `noun` must not be the inside of a longer
+    word (プラ is not in てんぷら). Verb stems (すて) go on: すてたい."""
+    if word.isascii():
+        return f" {folded} ".find(f" {word} ")
+    at = folded.find(word)
+    while at >= 0:
+        if not noun or len(word) > 3 or not re.fullmatch(f"[{_KANA}]+", word):
+            return at
+        left = folded[at - 1] if at > 0 else " "
+        right = folded[at + len(word)] if at + len(word) < len(folded) else " "
+        if not re.match(f"[{_KANA}]", left) and (
+            not re.match(f"[{_KANA}]", right) or right in _PARTICLES
+        ):
+            return at
+        at = folded.find(word, at + 1)
+    return -1
 
 
 def _has_word(folded: str, group: str) -> bool:
-    padded = f" {folded} "
-    for w in words()[group]:
-        if (w.isascii() and f" {w} " in padded) or (not w.isascii() and w in folded):
-            return True
-    return False
+    return any(_find(folded, w) >= 0 for w in words()[group])
+
+
+def _is_word(text: str, group: str) -> bool:
+    """The whole message is one of the group's words ("menu", "はい", "sim")."""
+    return normalize(text) in words()[group]
+
+
+def _too_short(form: str) -> bool:
+    """One kana or kanji, or two kana: too short to be sure it names the item."""
+    return len(form) < 2 or (len(form) < 3 and not has_han(form))
+
+
+def is_short(text: str, max_words: int, max_cjk: int) -> bool:
+    folded = normalize(text)
+    if re.search(f"[{_KANA}\u4e00-\u9fff]", folded):
+        return len(folded.replace(" ", "")) <= max_cjk
+    return len(folded.split()) <= max_words
 
 
 class GarbageFlow:
@@ -63,17 +132,30 @@ class GarbageFlow:
         self.bot = bot
         self.data = data
         self.clock = clock
-        settings = data.dataset.folder / "settings.yaml"
+        folder = data.dataset.folder
+        settings = folder / "settings.yaml"
         raw = yaml.safe_load(settings.read_text(encoding="utf-8")) if settings.exists() else {}
-        self.topics: dict[str, str] = {
-            str(k): str(v) for k, v in ((raw or {}).get("topics") or {}).items()
-        }
+        raw = raw or {}
+        self.topics: dict[str, str] = {str(k): str(v) for k, v in (raw.get("topics") or {}).items()}
+        # The put-out time: garbage settings when they say, else the city value
+        # (a placeholder, so an example value carries its example mark).
+        reminders = raw.get("reminders") or {}
+        self.put_out_by: str | None = (
+            load_reminder_times(folder).put_out_by.strftime("%H:%M")
+            if reminders.get("put_out_by")
+            else ("{garbage.put_out_by}" if "garbage.put_out_by" in bot.kb.city.values else None)
+        )
+        self.easy = EasyJapanese(bot.kb.root)
         # Category names in every language, folded, longest first ("燃えないごみ" before "ごみ").
         pairs = [
             (normalize(name), label)
             for label in data.categories
             for name in data.category_names(label).values()
         ]
+        for labels, names in category_words():
+            for label in data.categories:
+                if label in labels:
+                    pairs += [(n, label) for n in names]
         self._category_forms = {n for n, _ in pairs}
         self._category_names = sorted(
             {(n, lab) for n, lab in pairs if len(n) > 1}, key=lambda p: len(p[0]), reverse=True
@@ -88,27 +170,47 @@ class GarbageFlow:
             return 0
         return None
 
+    def names_category(self, text: str) -> str | None:
+        """The kind of garbage a text names by name ("Nasusunog na basura, kailan?",
+        "プラの日", "rác không cháy"), or None. The first name in the text wins, the
+        longest at one place: "hindi nasusunog" is non-burnable, not "nasusunog".
+        For the emergency fast path: a text naming a category is no fire report."""
+        folded = normalize(text)
+        best: tuple[int, int, str] | None = None
+        for name, label in self._category_names:
+            at = _find(folded, name, noun=True)
+            if at >= 0 and (best is None or (at, -len(name)) < (best[0], best[1])):
+                best = (at, -len(name), label)
+        return best[2] if best else None
+
     def category_in(self, text: str, lang: str | None) -> str | None:
         """A collected category the question names, directly or through an item."""
-        folded = normalize(text)
-        for name, label in self._category_names:
-            if label in self.data.dataset.area_columns and name in folded:
-                return label
+        named = self.names_category(text)
+        if named is not None and named in self.data.dataset.area_columns:
+            return named
         match = self.data.find_item(text, lang)
         if (
             match
             and match.score >= ITEM_MIN_SCORE
             and match.category in self.data.dataset.area_columns
+            and self._confirmed(match, text, lang)
         ):
             return match.category
         return None
 
-    def item_for(self, text: str, lang: str | None, *, strict: bool) -> ItemMatch | None:
+    def item_for(
+        self, text: str, lang: str | None, *, strict: bool, discard: bool = False
+    ) -> ItemMatch | None:
         """The item a question is about. `strict` (when our search found nothing
         better) also asks for a disposal word or a bare item name, so "where to buy
-        a car" is not read as "how do I throw away a car"."""
+        a car" is not read as "how do I throw away a car". `discard`: the question says
+        "throw away", so a short name (傘, かさ) standing alone is the item."""
         match = self.data.find_item(text, lang)
-        if match is None or match.score < ITEM_MIN_SCORE or not self._confirmed(match, text, lang):
+        if (
+            match is None
+            or match.score < ITEM_MIN_SCORE
+            or not self._confirmed(match, text, lang, short_ok=discard and match.kind == "exact")
+        ):
             return None
         if strict:
             folded = normalize(text)
@@ -118,52 +220,195 @@ class GarbageFlow:
                 return None
         return match
 
-    def _confirmed(self, match: ItemMatch, text: str, lang: str | None) -> bool:
+    def _confirmed(
+        self, match: ItemMatch, text: str, lang: str | None, *, short_ok: bool = False
+    ) -> bool:
         """Is the item really named in the question? The dictionary search is
         generous (readings, words in brackets, other languages); in conversation a
         wrong item is worse than none: "にほん" is not 本 (ほん), "plastic" is a
         category, and Vietnamese "nón" (hat) is not the English "non-burnable"."""
         folded = normalize(text)
+        # The name alone, maybe with a particle or "?" ("かさ は？"): no longer word.
+        bare = re.sub(r"(\s*(は|も|って|ですか|？|\?))+$", "", folded).strip()
         if match.lang == "ja":
             forms = [(normalize(f), w) for f, w in name_forms(match.item.name, "ja")]
         else:
             forms = [(normalize(match.matched), 0)]
         for form, weight in forms:
-            if not form or weight > 1 or form in self._category_forms:
-                continue
+            if not form or weight > 1 or (form in self._category_forms and not short_ok):
+                continue  # "plastic" is a category, unless "throw away" makes it an item
+            if form == bare:
+                return True
             if form.isascii():
                 if f" {form} " not in f" {folded} ":
                     continue
                 if len(form) <= 3 and lang and lang != match.lang and lang not in match.langs:
                     continue
-            elif form not in folded or len(form) < 2 or (len(form) < 3 and not has_han(form)):
+            elif form not in folded or (not short_ok and _too_short(form)):
                 continue
             return True
         return False
+
+    # ------------------------------------------------------------------ routing
+    def route(
+        self, text: str, lang: str, session: Session, topic: str | None, score: float
+    ) -> Result | None:
+        """A question that belongs to the garbage data, answered from it; else None.
+
+        "X すてたい" / "how do I throw away X" go to the item dictionary whatever
+        entry the search liked; a question naming a kind of garbage with "when", a
+        day or an area ("Nasusunog na basura, kailan?", "にしまち です。プラ の ひ
+        は？") is a collection-day question.
+        """
+        folded = normalize(text)
+        garbage_topic = bool(topic and topic.startswith("garbage."))
+        if _has_word(folded, "discard"):  # "X すてたい", "how do I throw away X"
+            match = self.item_for(text, lang, strict=False, discard=True)
+            if match is not None:
+                return self.item(match, lang, session, score, text)
+        named = self.names_category(text)
+        area = self.data.area_named_in(text)
+        asks_day = self.day_of(text) is not None
+        asks_when = _has_word(folded, "when") or asks_day
+        discard = _has_word(folded, "discard")  # "how do I throw away cans" is no day question
+        if (
+            topic == "garbage.collection_days"
+            or (garbage_topic and asks_day)
+            or (named is not None and (asks_when or bool(area) or (not discard and garbage_topic)))
+            or (named is not None and topic is None and not discard)
+            or (bool(area) and garbage_topic and asks_when)
+        ):
+            category = self.category_in(text, lang)
+            if named is not None and named not in self.data.dataset.area_columns:
+                return None  # 粗大ごみ, 家電リサイクル: not on the calendar, the entry says how
+            return self.days(text, lang, session, score, category, area)
+        return None
+
+    def follow_up(
+        self, text: str, session: Session, topic: str | None, score: float
+    ) -> Result | None:
+        """A short follow-up of the last garbage answer, in its language: a new day
+        ("e amanhã?", "那明天呢"), a new kind ("プラは？", "con rac nhua?") for the
+        same area, or a new item after an item answer ("what about a microwave")."""
+        if not (session.topic or "").startswith("garbage.") or not session.garbage_context:
+            return None
+        if not is_short(text, FOLLOW_UP_WORDS, FOLLOW_UP_CJK):
+            return None
+        if topic and not topic.startswith("garbage.") and score >= 0.6:
+            return None  # a clear question of its own
+        lang = session.lang or session.last_lang or "ja"
+        day = self.day_of(text)
+        named = self.names_category(text)
+        if named is not None and named in self.data.dataset.area_columns:
+            return self.days(text, lang, session, score, named, [])
+        if day is not None:  # after a day or an item answer: what is collected then
+            return self.days(text, lang, session, score, None, [])
+        match = self.item_for(text, lang, strict=False) or self.bare_item(text, lang)
+        if match is not None:
+            return self.item(match, lang, session, score, text)
+        return None
+
+    def bare_item(self, text: str, lang: str) -> ItemMatch | None:
+        """A message that is little more than a name ("でんち", "かさ は？"): a part of
+        a name is enough (でんち -> 乾電池), as the resident is naming an item."""
+        if not is_short(text, AREA_WORDS, AREA_CJK):
+            return None
+        match = self.data.find_item(text, lang)
+        return match if match is not None and match.score >= ITEM_MODE_MIN_SCORE else None
+
+    def item_mode(self, text: str, lang: str, session: Session) -> Result | None:
+        """After "これは何ごみ？" the resident types a name ("でんち", "かさ"): look it
+        up, a part of a name included. Anything else leaves the mode (None)."""
+        if _is_word(text, "leave"):
+            return self.bot.show_menu(lang, replace(session, awaiting=None))
+        match = self.bare_item(text, lang)
+        if match is None:
+            return None
+        return self.item(match, lang, session, match.score / 100.0, text)
 
     # ------------------------------------------------------------------ replies
     def fmt_day(self, day: date, lang: str) -> str:
         pattern = self.bot.phrases.raw("date_format", lang)
         return format_date(day, pattern, locale=BABEL_LOCALE.get(lang, "en"))
 
+    def marked(self, text: str, lang: str) -> str:
+        """The one place a data answer gets the example mark: while the shipped
+        invented city is in use, its first line says so, as city.yaml values do."""
+        if not self.data.example:
+            return text
+        first, sep, rest = text.partition("\n")
+        head = first.rstrip(":：")  # "…の ひ（れい）：", not "…の ひ：（れい）"
+        return head + self.bot.phrases.raw("example_mark", lang) + first[len(head) :] + sep + rest
+
     def cat_name(self, label: str, lang: str) -> str:
         names = self.data.category_names(label)
         return names.get(lang) or names.get("en") or label
 
-    def area_buttons(self, areas: list[str]) -> list[Button]:
-        return [Button(a[:20], f"area:{a}") for a in areas[:MAX_AREA_BUTTONS]]
+    def _ja(self, text: str, lang: str) -> str:
+        """An assembled reply in easy Japanese (furigana) when the resident reads Japanese."""
+        return self.easy(text) if lang == "ja" else text
+
+    def _label(self, text: str, lang: str) -> str:
+        """A button label within LINE's 20 characters without cutting a word: the town
+        part of a long area name, then whole words."""
+        if len(text) > MAX_LABEL:
+            text = base_name(text)
+        if len(text) > MAX_LABEL:
+            cut = text[: MAX_LABEL + 1].rsplit(" ", 1)[0]
+            text = cut if cut and len(cut) <= MAX_LABEL else text[:MAX_LABEL]
+        return self.easy.label(text, MAX_LABEL) if lang == "ja" else text
+
+    def area_buttons(self, areas: list[str], lang: str = "en") -> list[Button]:
+        return [Button(self._label(a, lang), f"area:{a}") for a in areas[:MAX_BUTTONS]]
+
+    def towns(self) -> list[str]:
+        """Town names for the area buttons (東町1〜3丁目 is one button 東町), data order."""
+        out: list[str] = []
+        for area in self.data.areas:
+            town = base_name(area)
+            if town not in out:
+                out.append(town)
+        return out
+
+    def town_buttons(self, lang: str, start: int = 0) -> list[Button]:
+        """One page of town buttons, "more" and the menu, at most MAX_BUTTONS in all."""
+        towns = self.towns()
+        menu = Button(self.bot.t("btn_menu", lang), "menu")
+        if len(towns) - start + 1 <= MAX_BUTTONS:
+            page, more = towns[start:], []
+        else:
+            end = start + MAX_BUTTONS - 2
+            page, more = (
+                towns[start:end],
+                [Button(self.bot.t("btn_more", lang), f"area:more:{end}")],
+            )
+        return [*(Button(self._label(t, lang), f"area:{t}") for t in page), *more, menu]
+
+    def examples(self) -> str:
+        """Names a resident can type: the first areas as written, and the first in kana
+        and romaji ("西町、にしまち、nishimachi")."""
+        towns = self.towns()
+        if not towns:
+            return ""
+        readings, romaji = name_variants(towns[0])
+        shown = towns[:2]
+        shown += sorted(readings)[-1:] + sorted(romaji)[-1:]
+        return "、".join(shown)
 
     def ask_area(
-        self, lang: str, session: Session, payload: dict[str, object], lead: list[Reply]
+        self,
+        lang: str,
+        session: Session,
+        payload: dict[str, object],
+        lead: list[Reply],
+        start: int = 0,
     ) -> Result:
-        areas = self.data.areas
+        payload = {k: v for k, v in payload.items() if k != "confirm"}
         text = self.bot.t("ask_area", lang)
-        buttons = self.area_buttons(areas) if len(areas) <= MAX_AREA_BUTTONS else []
-        if not buttons:
-            text += "\n" + self.bot.t("ask_area_examples", lang, examples="、".join(areas[:3]))
+        text += "\n" + self.bot.t("ask_area_examples", lang, examples=self.examples())
         entry = self.bot.kb.entry_for("garbage.collection_days")
         return Result(
-            replies=[*lead, Reply(text, [*buttons, Button(self.bot.t("btn_menu", lang), "menu")])],
+            replies=[*lead, Reply(self._ja(text, lang), self.town_buttons(lang, start))],
             session=replace(
                 session, awaiting="area", awaiting_payload=json.dumps(payload), last_lang=lang
             ),
@@ -175,8 +420,15 @@ class GarbageFlow:
         )
 
     def days(
-        self, text: str, lang: str, session: Session, score: float, category: str | None
+        self,
+        text: str,
+        lang: str,
+        session: Session,
+        score: float,
+        category: str | None,
+        named: list[str] | None = None,
     ) -> Result:
+        """Collection days; `named`: the areas the question itself names."""
         payload: dict[str, object] = {
             "kind": "days",
             "day": self.day_of(text),
@@ -189,9 +441,20 @@ class GarbageFlow:
             result = self.bot.answer(entry, lang, session, score)
             result.replies.insert(0, Reply(self.bot.t("no_garbage_data", lang)))
             return result
+        if named and len(named) == 1 and named[0] != session.area:
+            return self.after_area(named[0], lang, session, payload)
+        if named and len(named) > 1:
+            session = replace(session, awaiting="area", awaiting_payload=json.dumps(payload))
+            return self.choose(named, lang, session)
         if not session.area or session.area not in self.data.areas:
             return self.ask_area(lang, session, payload, [])
         return self.dates_reply(session.area, lang, session, payload)
+
+    def _put_out(self, lang: str) -> list[str]:
+        """ "Put it out by 8:30": the garbage settings' or the city's time, never a guess."""
+        if self.put_out_by is None:
+            return []
+        return [self.bot.t("reminder_putout", lang, time=self.put_out_by)]
 
     def dates_reply(
         self, area: str, lang: str, session: Session, payload: dict[str, object]
@@ -220,6 +483,8 @@ class GarbageFlow:
                 if found
                 else self.bot.t("nothing_on", lang, day=label)
             )
+            if found:
+                lines += self._put_out(lang)
         else:
             lines.append(self.bot.t("next_collection", lang, area=area))
             cats = self.data.next_dates(
@@ -235,10 +500,17 @@ class GarbageFlow:
         if entry is not None:
             buttons += [self.bot._entry_button(r, lang) for r in self._related(entry)]
         buttons += self.bot._nav_buttons(lang)
+        context = {"kind": "days", "day": day, "category": category}
         return Result(
-            replies=[Reply("\n".join(lines), buttons)],
+            replies=[Reply(self.marked(self._ja("\n".join(lines), lang), lang), buttons)],
             session=replace(
-                session, area=area, awaiting=None, awaiting_payload=None, pending=[], last_lang=lang
+                session,
+                area=area,
+                awaiting=None,
+                awaiting_payload=None,
+                pending=[],
+                last_lang=lang,
+                garbage_context=json.dumps(context, ensure_ascii=False),
             ),
             lang=lang,
             outcome="answer",
@@ -263,7 +535,7 @@ class GarbageFlow:
         ]
         notice = self.data.notice(match.item, lang)
         if notice:
-            lines.append(notice)
+            lines.append(simplify_note(notice) if lang == "ja" else notice)
         area_button: list[Button] = []
         payload = session.awaiting_payload
         if category in self.data.dataset.area_columns:
@@ -287,16 +559,23 @@ class GarbageFlow:
                 lines.append(self.bot.t("item_area_hint", lang))
                 area_button = [Button(self.bot.t("btn_area", lang), "area")]
                 payload = json.dumps({"kind": "item", "text": text, "score": score})
-        replies = [Reply("\n".join(lines))]
+        replies = [Reply(self.marked(self._ja("\n".join(lines), lang), lang))]
         entry = self.bot.kb.entry_for(topic) or self.bot.kb.entry_for("garbage.item")
         if entry is not None and topic != "garbage.item":
             # Oversized items and appliances: how to apply comes from the entry itself.
             replies += self.bot.answer(entry, lang, session, score).replies
         last = replies[-1]
         last.buttons = area_button + (last.buttons or self.bot._nav_buttons(lang))
+        context = {"kind": "item", "item": match.item.name, "category": category}
         return Result(
             replies=replies,
-            session=replace(session, pending=[], last_lang=lang, awaiting_payload=payload),
+            session=replace(
+                session,
+                pending=[],
+                last_lang=lang,
+                awaiting_payload=payload,
+                garbage_context=json.dumps(context, ensure_ascii=False),
+            ),
             lang=lang,
             outcome="answer",
             topic=topic,
@@ -305,22 +584,84 @@ class GarbageFlow:
             desk_referral=bool(entry and entry.desk_referral and topic != "garbage.item"),
         )
 
-    def area_answer(self, text: str, lang: str, session: Session) -> Result | None:
-        """While we wait for the area: a typed area name, or None if it is not one."""
-        found = self.data.match_area(text)
+    # ------------------------------------------------------------------ the area prompt
+    def area_answer(
+        self, text: str, lang: str, session: Session, new_question: bool
+    ) -> Result | None:
+        """While we wait for the area: an area name, a yes/no to "did you mean",
+        or "menu"/"cancel". None: the message is a question of its own (`new_question`
+        or too long to be a name), answered as such; the prompt never traps."""
         payload = json.loads(session.awaiting_payload or "{}")
+        if _is_word(text, "leave"):
+            return self.bot.show_menu(lang, replace(session, awaiting=None, awaiting_payload=None))
+        guess = payload.get("confirm")
+        if isinstance(guess, str) and guess in self.data.areas:
+            if _is_word(text, "yes"):
+                return self.after_area(guess, lang, session, payload)
+            if _is_word(text, "no"):
+                return self.ask_area(lang, session, payload, [])
+        named = self.data.area_named_in(text)
+        short = is_short(text, AREA_WORDS, AREA_CJK)
+        if named:
+            found, fuzzy = named, False
+        elif short:
+            found, fuzzy = self.data.match_area_guess(text)
+        else:
+            found, fuzzy = [], False
+        if len(found) == 1 and not fuzzy:
+            return self.after_area(found[0], lang, session, payload)
+        if found and fuzzy:
+            return self.confirm(found[0], lang, session, payload)
+        if len(found) > 1:
+            return self.choose(found, lang, session)
+        if short and not new_question:
+            return self.area_unknown(lang, session)
+        return None
+
+    def confirm(self, area: str, lang: str, session: Session, payload: dict[str, object]) -> Result:
+        """ "Did you mean 西町?": a typo-tolerant guess is never stored unasked."""
+        payload = {**payload, "confirm": area}
+        buttons = [
+            Button(self._label(self.bot.t("btn_yes_area", lang, area=area), lang), f"area:{area}"),
+            Button(self.bot.t("btn_other_area", lang), "area"),
+        ]
+        return Result(
+            replies=[Reply(self._ja(self.bot.t("area_confirm", lang, area=area), lang), buttons)],
+            session=replace(
+                session, awaiting="area", awaiting_payload=json.dumps(payload), last_lang=lang
+            ),
+            lang=lang,
+            outcome="clarify",
+            topic="garbage.collection_days",
+            choices=buttons,
+        )
+
+    def choose(self, areas: list[str], lang: str, session: Session) -> Result:
+        buttons = self.area_buttons(areas, lang)
+        return Result(
+            replies=[Reply(self.bot.t("area_choose", lang), buttons)],
+            session=replace(session, last_lang=lang),
+            lang=lang,
+            outcome="clarify",
+            topic="garbage.collection_days",
+            choices=buttons,
+        )
+
+    def postback(self, data: str, lang: str, session: Session) -> Result:
+        """Taps on "area" (change it), "area:<name>" (an area or a town), "area:more:N"."""
+        payload = json.loads(session.awaiting_payload or '{"kind": "days"}')
+        value = data[5:] if data.startswith("area:") else ""
+        if value.startswith("more:") and value[5:].isdigit():
+            return self.ask_area(lang, session, payload, [], int(value[5:]))
+        if value in self.data.areas:
+            return self.after_area(value, lang, session, payload)
+        found = self.data.match_area(value) if value else []
         if len(found) == 1:
             return self.after_area(found[0], lang, session, payload)
-        if len(found) > 1:
-            return Result(
-                replies=[Reply(self.bot.t("area_choose", lang), self.area_buttons(found))],
-                session=replace(session, last_lang=lang),
-                lang=lang,
-                outcome="clarify",
-                topic="garbage.collection_days",
-                choices=self.area_buttons(found),
-            )
-        return None
+        if found:
+            session = replace(session, awaiting="area", awaiting_payload=json.dumps(payload))
+            return self.choose(found, lang, session)
+        return self.ask_area(lang, session, payload, [])
 
     def after_area(
         self, area: str, lang: str, session: Session, payload: dict[str, object]
@@ -328,7 +669,7 @@ class GarbageFlow:
         if payload.get("kind") == "subscribe":  # the area a garbage reminder needs
             return self.bot.subscribe.after_area(area, lang, session, payload)
         session = replace(session, area=area, awaiting=None, awaiting_payload=None)
-        note = Reply(self.bot.t("area_set", lang, area=area))
+        note = Reply(self._ja(self.bot.t("area_set", lang, area=area), lang))
         if payload.get("kind") == "item" and payload.get("text"):
             match = self.data.find_item(str(payload["text"]), lang)
             if match is not None:
@@ -340,15 +681,10 @@ class GarbageFlow:
         return result
 
     def area_unknown(self, lang: str, session: Session) -> Result:
-        areas = self.data.areas
-        buttons = self.area_buttons(areas) if len(areas) <= MAX_AREA_BUTTONS else []
+        text = self.bot.t("area_unknown", lang)
+        text += "\n" + self.bot.t("ask_area_examples", lang, examples=self.examples())
         return Result(
-            replies=[
-                Reply(
-                    self.bot.t("area_unknown", lang),
-                    [*buttons, Button(self.bot.t("btn_menu", lang), "menu")],
-                )
-            ],
+            replies=[Reply(self._ja(text, lang), self.town_buttons(lang))],
             session=replace(session, last_lang=lang),
             lang=lang,
             outcome="fallback",

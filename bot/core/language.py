@@ -18,7 +18,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from .langs import LANGS
 from .normalize import has_han, has_kana, normalize, tokens
@@ -30,6 +33,85 @@ _ES_LETTERS = re.compile(r"[ñ¿¡]", re.IGNORECASE)
 _LATIN_WORD = re.compile(r"[a-zA-ZÀ-ỹ]")
 
 MIN_MARGIN = 0.2
+HINTS = Path(__file__).resolve().parents[1] / "data" / "language_hints.yaml"
+# Japanese syllables in Hepburn or kunrei romaji; doubled consonants are folded first.
+_ROMAJI_WORD = re.compile(r"^(?:(?:sh|ch|ts|[kgsztdnhbpmrjfwyv])?y?[aiueo]|n)+$")
+_GEMINATE = re.compile(r"([kgsztdpbcfhjmr])\1|t(?=ch)")
+
+
+@dataclass(frozen=True)
+class Hints:
+    """The curated word lists of `language_hints.yaml`."""
+
+    shared: frozenset[str]
+    greetings: dict[str, str]
+    portuguese: frozenset[str]
+    spanish: frozenset[str]
+    tagalog_strong: frozenset[str]
+    tagalog_weak: frozenset[str]
+    romaji_words: frozenset[str]
+    romaji_endings: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def hints() -> Hints:
+    data = yaml.safe_load(HINTS.read_text(encoding="utf-8"))
+
+    def words(items: Iterable[object]) -> frozenset[str]:
+        return frozenset(normalize(str(w)) for w in items)
+
+    return Hints(
+        shared=words(data["shared"]),
+        greetings={
+            normalize(str(w)): lang for lang, ws in data["greetings"].items() for w in ws
+        },
+        portuguese=words(data["portuguese"]),
+        spanish=words(data["spanish"]),
+        tagalog_strong=words(data["tagalog"]["strong"]),
+        tagalog_weak=words(data["tagalog"]["weak"]),
+        romaji_words=words(data["romaji"]["words"]),
+        romaji_endings=tuple(normalize(str(w)) for w in data["romaji"]["endings"]),
+    )
+
+
+def is_shared_only(text: str) -> bool:
+    """ "hi", "ok thanks": words every language uses, which tell us nothing."""
+    words = normalize(text).split()
+    return bool(words) and all(w in hints().shared for w in words)
+
+
+def _is_romaji_japanese(words: list[str]) -> bool:
+    h = hints()
+    if not words or not all(_ROMAJI_WORD.match(_GEMINATE.sub(r"\1", w)) for w in words):
+        return False
+    return any(w in h.romaji_words or w.endswith(h.romaji_endings) for w in words)
+
+
+def _word_evidence(folded: str, detected: str | None) -> str | None:
+    """What the curated word lists say, where they can overrule the detector."""
+    h = hints()
+    if folded in h.greetings:
+        return h.greetings[folded]
+    words = folded.split()
+    if not words or any(not w.isascii() for w in words):
+        return None
+    if _is_romaji_japanese(words):
+        return "ja"
+    if detected in (None, "en"):
+        strong = sum(w in h.tagalog_strong for w in words)
+        weak = sum(w in h.tagalog_weak for w in words)
+        if strong or weak >= 2:
+            return "tl"
+    if detected in (None, "pt", "es"):
+        pt = sum(w in h.portuguese for w in words)
+        es = sum(w in h.spanish for w in words)
+        # Without a detector verdict, one shared-looking word ("do") is not enough.
+        need = 1 if detected else 2
+        if pt > es and pt >= need:
+            return "pt"
+        if es > pt and es >= need:
+            return "es"
+    return None
 
 
 @lru_cache(maxsize=1)
@@ -129,6 +211,14 @@ def detect(text: str, lexicon: Lexicon | None = None) -> str | None:
         return "pt"
     if _ES_LETTERS.search(text):
         return "es"
+    if is_shared_only(text):
+        return None
+    found = _statistical(text, folded, units, lex)
+    return _word_evidence(folded, found) or found
+
+
+def _statistical(text: str, folded: str, units: list[str], lex: dict[str, float]) -> str | None:
+    """lingua and our own vocabulary together; None without a clear margin."""
     lexical = {lang: v for lang, v in lex.items() if v > 0}
     if len(units) < 2 and len(folded) < 8 and len(lexical) != 1:
         # One short word ("ok", "menu", "basura") is shared by too many languages.

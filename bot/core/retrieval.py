@@ -186,11 +186,33 @@ class Index:
             unknown += self._max_idf * UNKNOWN_WEIGHT
         return float((known / (known + unknown)) ** UNKNOWN_POWER) if known else 0.0
 
-    def search(self, text: str, limit: int = 5) -> list[Candidate]:
+    def _with_context(
+        self, idx: np.ndarray, w: np.ndarray, context: str, weight: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The question's vector plus `weight` times the previous question's: a
+        short follow-up ("magkano?") is read in the light of what came before,
+        while its own words still lead."""
+        cidx, cw = self._query(context[:MAX_INPUT_CHARS])
+        merged: dict[int, float] = {}
+        for i, x in zip(idx.tolist(), w.tolist(), strict=True):
+            merged[i] = merged.get(i, 0.0) + x
+        for i, x in zip(cidx.tolist(), cw.tolist(), strict=True):
+            merged[i] = merged.get(i, 0.0) + weight * x
+        if not merged:
+            return idx, w
+        out_idx = np.fromiter(merged, dtype=np.int64, count=len(merged))
+        out_w = np.fromiter(merged.values(), dtype=np.float64, count=len(merged))
+        return out_idx, out_w / np.linalg.norm(out_w)
+
+    def search(
+        self, text: str, limit: int = 5, context: str | None = None, context_weight: float = 0.5
+    ) -> list[Candidate]:
         folded = normalize(text)
         if not folded:
             return []
         idx, w = self._query(text[:MAX_INPUT_CHARS])
+        if context:
+            idx, w = self._with_context(idx, w, context, context_weight)
         if not len(idx):
             return []
         known = self._known_share(folded)

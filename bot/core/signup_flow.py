@@ -215,7 +215,7 @@ class SignupFlow:
         ]
         if step == "area":
             if session.area:
-                buttons.append(Button(session.area[:20], f"su:v:{session.area}"))
+                buttons.append(Button(session.area, f"su:v:{session.area}"))
             buttons.append(Button(self._t("btn_skip", lang), f"su:v:{SKIP}"))
         return self._result(
             self._t(f"signup_ask_{step}", lang), [*buttons, self._cancel(lang)], lang, session

@@ -10,12 +10,59 @@ Outcome = Literal[
 ]  # form: a step of a sign-up or settings form (not a question; see analytics.stats)
 
 
+MAX_LABEL = 20
+"""The shortest button label any channel allows (LINE quick replies)."""
+MAX_BUTTONS = 13
+"""The most buttons any channel shows on one reply (LINE quick replies)."""
+
+
+def short_label(label: str, limit: int = MAX_LABEL) -> str:
+    """`label` within `limit` characters, cut between words with "…", never
+    inside one ("Phòng chống thiên ta" tells a resident nothing)."""
+    label = " ".join(label.split())
+    if len(label) <= limit:
+        return label
+    room = limit - 1
+    words = label.split(" ")
+    kept = ""
+    for word in words:
+        joined = f"{kept} {word}" if kept else word
+        if len(joined) > room:
+            break
+        kept = joined
+    if not kept:
+        # One long word, or text without spaces (Japanese, Chinese): cut by character.
+        kept = label[:room]
+    return kept.rstrip(" ,、・/-") + "…"
+
+
 @dataclass(frozen=True)
 class Button:
     """A choice offered to the resident. `data` is what comes back when tapped."""
 
     label: str
     data: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "label", short_label(self.label))
+
+
+def fit_buttons(replies: list[Reply]) -> None:
+    """No two buttons with the same label or data across a result's replies (channels
+    show them together), and at most MAX_BUTTONS: the first ones are kept."""
+    labels: set[str] = set()
+    datas: set[str] = set()
+    count = 0
+    for reply in replies:
+        kept: list[Button] = []
+        for b in reply.buttons:
+            if b.label in labels or b.data in datas or count >= MAX_BUTTONS:
+                continue
+            labels.add(b.label)
+            datas.add(b.data)
+            kept.append(b)
+            count += 1
+        reply.buttons = kept
 
 
 @dataclass
@@ -43,9 +90,14 @@ class Session:
     pending: list[str] = field(default_factory=list)  # entry ids offered in "did you mean"
     awaiting: str | None = None  # e.g. "area" while we wait for the area name
     awaiting_payload: str | None = None
+    topic: str | None = None  # the topic of the last answer, for follow-ups
+    context: str | None = None  # the question that answer was for ("and tomorrow?")
     # Notification subscriptions (kind -> option), filled by the service from its
     # table before each turn; None where the channel cannot push (web chat, CLI).
     subs: dict[str, str] | None = None
+    # The last garbage question as JSON ({"kind": "days", "day": 1, "category": ...}
+    # or {"kind": "item", "item": ...}): "and tomorrow?", "プラは？" reuse it.
+    garbage_context: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -22,7 +22,8 @@ from pathlib import Path
 from bot.core.langs import SOURCE_LANG, TARGET_LANGS
 
 from .csvfiles import Problem
-from .data import Area, Category, Dataset, ImportReport, Item, import_5374, read_dataset
+from .data import Area, Category, Dataset, Item, read_dataset
+from .importer import ImportReport, import_5374
 from .lookup import AreaIndex, ItemIndex, ItemMatch
 from .rules import WEEKDAYS, collection_dates
 from .translations import CATEGORY, DESCRIPTION, ITEM, NOTICE, Translations, load_translations
@@ -89,6 +90,12 @@ class GarbageData:
         return bool(self.dataset.areas or self.dataset.items)
 
     @property
+    def example(self) -> bool:
+        """The shipped invented city (settings.yaml `example: true`): every answer
+        built from it must say so, as example values of city.yaml do."""
+        return self.dataset.settings.example
+
+    @property
     def areas(self) -> list[str]:
         return list(self.dataset.areas)
 
@@ -111,6 +118,18 @@ class GarbageData:
         if not self.dataset.areas:
             return []
         return self._area_index.match(text)
+
+    def match_area_guess(self, text: str) -> tuple[list[str], bool]:
+        """`match_area`, and whether it is only a typo-tolerant guess (confirm it)."""
+        if not self.dataset.areas:
+            return [], False
+        return self._area_index.match_guess(text)
+
+    def area_named_in(self, text: str) -> list[str]:
+        """Areas named as written inside a sentence ("i live in nishimachi, ...")."""
+        if not self.dataset.areas:
+            return []
+        return self._area_index.named_in(text)
 
     def next_dates(
         self, area: str, from_date: date, days: int = 14, category: str | None = None
@@ -220,4 +239,10 @@ def check(knowledge_dir: Path) -> list[str]:
         return []
     out = [str(p) for p in data.problems]
     out += missing_translations(data.dataset, data.translations)
+    if data.example:
+        out.append(
+            f"{data.dataset.folder / 'settings.yaml'}: warning: example garbage data in use "
+            "(an invented city): every garbage answer carries the example mark until the "
+            "city imports its own data (resbot garbage import-5374) or sets `example: false`"
+        )
     return out

@@ -29,20 +29,34 @@ class Problem:
     line: int | None
     level: Level
     message: str
+    column: int | None = None
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
+        where = self.file
+        if self.line:
+            where += f":{self.line}" + (f":{self.column}" if self.column else "")
         return f"{where}: {self.level}: {self.message}"
+
+
+Encoding = Literal["UTF-8", "UTF-8 with BOM", "Shift_JIS"]
+DELIMITERS = ",;\t"
+"""Field delimiters seen in 5374 data: `,`; `;` in some English data sets."""
 
 
 @dataclass
 class Table:
-    """One CSV file: its header and data rows, each row with its line number."""
+    """One CSV file: its header and data rows, each row with its line number,
+    and how the file was written (for the import summary)."""
 
     path: Path
     header: list[str]
     header_line: int
     rows: list[tuple[int, list[str]]] = field(default_factory=list)
+    encoding: Encoding = "UTF-8"
+    delimiter: str = ","
+    crlf: bool = False
+    quoted: bool = False
+    trailing_empty_columns: int = 0
 
 
 def fold_text(text: str) -> str:
@@ -50,10 +64,11 @@ def fold_text(text: str) -> str:
     return " ".join(text.translate(_FULLWIDTH_ALNUM).split())
 
 
-def _decode(path: Path, problems: list[Problem]) -> str | None:
+def _decode(path: Path, problems: list[Problem]) -> tuple[str, Encoding] | None:
     raw = path.read_bytes()
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
+        return text, "UTF-8 with BOM" if raw.startswith(b"\xef\xbb\xbf") else "UTF-8"
     except UnicodeDecodeError:
         pass
     try:
@@ -64,19 +79,35 @@ def _decode(path: Path, problems: list[Problem]) -> str | None:
         )
         return None
     problems.append(Problem(str(path), None, "warning", "read as Shift_JIS; written as UTF-8"))
-    return text
+    return text, "Shift_JIS"
 
 
-def read_table(path: Path, problems: list[Problem]) -> Table | None:
+def sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the header row into the most fields (`,` on a tie).
+
+    Only the header is looked at: a `;` inside a cell (`水1:4 5; 水2:6`) must not
+    make a comma file look `;`-separated. csv.Sniffer guesses from character
+    counts over many rows, which such cells and quoted commas mislead.
+    """
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {d: len(next(csv.reader([first], delimiter=d), [])) for d in DELIMITERS}
+    return max(DELIMITERS, key=lambda d: (counts[d], d == ","))
+
+
+def read_table(path: Path, problems: list[Problem], *, ragged: bool = False) -> Table | None:
     """Read, decode and fold one file; None if it cannot be decoded or has no header.
 
     Rows shorter than the header are padded (warning); cells past the header are
-    dropped (error when not empty). Empty rows are skipped with a warning.
+    dropped (error when not empty). Empty rows are skipped with a warning. With
+    `ragged`, rows keep exactly the cells they have (center.csv with one column
+    per closed day).
     """
-    text = _decode(path, problems)
-    if text is None:
+    decoded = _decode(path, problems)
+    if decoded is None:
         return None
-    reader = csv.reader(io.StringIO(text, newline=""))
+    text, encoding = decoded
+    delimiter = sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
     table: Table | None = None
     for cells in reader:
@@ -87,13 +118,26 @@ def read_table(path: Path, problems: list[Problem]) -> Table | None:
             continue
         if header is None:
             header = folded
+            trailing = 0
             while header and not header[-1]:
                 header.pop()
-            table = Table(path, header, line)
+                trailing += 1
+            table = Table(
+                path,
+                header,
+                line,
+                encoding=encoding,
+                delimiter=delimiter,
+                crlf="\r\n" in text,
+                quoted='"' in text,
+                trailing_empty_columns=trailing,
+            )
             continue
         assert table is not None
         n = len(header)
-        if len(folded) < n:
+        if ragged:
+            pass
+        elif len(folded) < n:
             problems.append(
                 Problem(
                     str(path),

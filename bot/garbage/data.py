@@ -21,8 +21,8 @@ from typing import get_args
 import yaml
 from rapidfuzz import fuzz, process
 
-from .csvfiles import Level, Problem, Table, read_table, write_table
-from .rules import Cell, Closure, HolidayRule, fold_cell, parse_cell
+from .csvfiles import Level, Problem, Table, read_table
+from .rules import Cell, Closure, HolidayRule, parse_cell
 
 AREA_DAYS, CENTER, DESCRIPTION, REMARKS, TARGET = (
     "area_days.csv",
@@ -32,24 +32,19 @@ AREA_DAYS, CENTER, DESCRIPTION, REMARKS, TARGET = (
     "target.csv",
 )
 SETTINGS = "settings.yaml"
-MASTER = "マスター"
-"""Optional first column of area_days.csv: a larger district grouping the areas."""
+MASTER = ("マスター", "master")
+"""Optional first column of area_days.csv (Japanese or English data): a larger
+district grouping the areas."""
+SINGLE_DAY = "休止日"
+"""center.csv header `名称,休止日,休止日,...`: every date on a row is one closed day."""
 
-_HEADERS = {
+HEADERS = {
     CENTER: ["名称", "休止開始日", "休止終了日"],
     DESCRIPTION: ["label", "sublabel", "description", "styles", "bgcolor"],
     REMARKS: ["ID", "注意事項"],
     TARGET: ["type", "name", "notice", "furigana"],
 }
 _DATE_RE = re.compile(r"^(\d{4})[/\-.年](\d{1,2})[/\-.月](\d{1,2})日?$|^(\d{4})(\d{2})(\d{2})$")
-_SETTINGS_TEMPLATE = """\
-# Garbage settings the 5374 CSV format cannot express.
-# holidays: what happens on national holidays of Japan: collect (default) or skip.
-holidays: collect
-# Per-category exceptions, e.g. burnable garbage is collected even on holidays:
-# holidays_by_category:
-#   可燃ごみ: collect
-"""
 
 
 @dataclass(frozen=True)
@@ -83,6 +78,8 @@ class Item:
 class Settings:
     holidays: HolidayRule = "collect"
     holidays_by_category: Mapping[str, HolidayRule] = field(default_factory=dict)
+    example: bool = False
+    """True while the folder holds the shipped, invented city (settings.yaml `example:`)."""
 
     def holiday_rule(self, category: str) -> HolidayRule:
         return self.holidays_by_category.get(category, self.holidays)
@@ -103,6 +100,11 @@ class Dataset:
     settings: Settings = field(default_factory=Settings)
     problems: list[Problem] = field(default_factory=list)
     tables: dict[str, Table] = field(default_factory=dict)
+    master_label: str = ""
+    unlabelled_columns: list[int] = field(default_factory=list)
+    """1-based area_days.csv columns with an empty header (not categories)."""
+    single_day_closures: bool = False
+    duplicate_areas: int = 0
 
     @property
     def fatal(self) -> bool:
@@ -140,16 +142,18 @@ class _Reader:
     def __init__(self, folder: Path) -> None:
         self.ds = Dataset(folder)
 
-    def problem(self, file: str, line: int | None, level: Level, message: str) -> None:
-        self.ds.problems.append(Problem(str(self.ds.folder / file), line, level, message))
+    def problem(
+        self, file: str, line: int | None, level: Level, message: str, column: int | None = None
+    ) -> None:
+        self.ds.problems.append(Problem(str(self.ds.folder / file), line, level, message, column))
 
-    def error(self, file: str, line: int | None, message: str) -> None:
-        self.problem(file, line, "error", message)
+    def error(self, file: str, line: int | None, message: str, column: int | None = None) -> None:
+        self.problem(file, line, "error", message, column)
 
-    def warn(self, file: str, line: int | None, message: str) -> None:
-        self.problem(file, line, "warning", message)
+    def warn(self, file: str, line: int | None, message: str, column: int | None = None) -> None:
+        self.problem(file, line, "warning", message, column)
 
-    def table(self, name: str, *, required: bool) -> Table | None:
+    def table(self, name: str, *, required: bool, ragged: bool = False) -> Table | None:
         """The file's table; None when absent or empty (fatal only if required)."""
         path = self.ds.folder / name
         if not path.is_file():
@@ -157,7 +161,7 @@ class _Reader:
                 self.problem(name, None, "fatal", "file missing")
             return None
         fatal_before = self.ds.fatal
-        table = read_table(path, self.ds.problems)
+        table = read_table(path, self.ds.problems, ragged=ragged)
         if table is None:
             if required and self.ds.fatal == fatal_before:
                 self.problem(name, None, "fatal", "file is empty (no header row)")
@@ -174,7 +178,7 @@ class _Reader:
             self._area_days(area_days)
         description = self.table(DESCRIPTION, required=False)
         self._description(description)
-        center = self.table(CENTER, required=False)
+        center = self.table(CENTER, required=False, ragged=True)
         if center is not None:
             self._center(center)
         target = self.table(TARGET, required=False)
@@ -184,11 +188,11 @@ class _Reader:
             self._target(target)
         self._settings()
         self._cross_check()
-        self.ds.problems.sort(key=lambda p: (p.file, p.line or 0))
+        self.ds.problems.sort(key=lambda p: (p.file, p.line or 0, p.column or 0))
         return self.ds
 
     def _remarks(self, table: Table) -> None:
-        id_col, text_col = _columns(table, _HEADERS[REMARKS])
+        id_col, text_col = _columns(table, HEADERS[REMARKS])
         for line, row in table.rows:
             rid, text = _cell(row, id_col), _cell(row, text_col)
             if rid in self.ds.remarks:
@@ -202,7 +206,8 @@ class _Reader:
 
     def _area_days(self, table: Table) -> None:
         ds = self.ds
-        ds.master = bool(table.header) and table.header[0] == MASTER
+        ds.master = bool(table.header) and table.header[0].lower() in MASTER
+        ds.master_label = table.header[0] if ds.master else ""
         first = 1 if ds.master else 0
         head = table.header_line
         if len(table.header) < first + 3:
@@ -213,45 +218,82 @@ class _Reader:
                 "header needs the area name, the centre and at least one category column",
             )
             return
-        columns: list[tuple[int, str]] = []
-        for i, label in enumerate(table.header[first + 2 :], start=first + 2):
-            if not label:
-                self.error(AREA_DAYS, head, f"column {i + 1} has no category name; ignored")
-            elif label in ds.categories:
-                self.error(AREA_DAYS, head, f"category {label!r} twice; column {i + 1} ignored")
-            else:
-                columns.append((i, label))
-                ds.categories[label] = Category(label)
+        columns = self._category_columns(table, first)
         ds.area_columns = [label for _, label in columns]
+        rows_of: dict[str, list[tuple[int, list[str]]]] = {}
         for line, row in table.rows:
-            name, centre = row[first], row[first + 1]
+            name = row[first]
             if not name:
                 self.error(AREA_DAYS, line, "row without area name; ignored")
                 continue
-            if name in ds.areas:
-                other = ds.areas[name].line
-                self.error(AREA_DAYS, line, f"area {name!r} also on line {other}; ignored")
-                continue
+            rows_of.setdefault(name, []).append((line, row))
+        for name, rows in rows_of.items():
+            line, row = rows[0]
+            if len(rows) > 1:
+                self._duplicate(name, rows, first)
             cells: dict[str, Cell] = {}
             for i, label in columns:
                 cell, problems = parse_cell(_cell(row, i))
                 cells[label] = cell
                 for msg in problems:
                     if msg.startswith("warning: "):
-                        self.warn(AREA_DAYS, line, f"{name} / {label}: {msg[9:]}")
+                        self.warn(AREA_DAYS, line, f"{name} / {label}: {msg[9:]}", i + 1)
                     else:
-                        self.error(AREA_DAYS, line, f"{name} / {label}: {msg}")
+                        self.error(AREA_DAYS, line, f"{name} / {label}: {msg}", i + 1)
                 for rid in cell.remarks:
                     if rid not in ds.remarks:
                         self.error(
                             AREA_DAYS,
                             line,
                             f"{name} / {label}: no remark *{rid} in remarks.csv",
+                            i + 1,
                         )
             if not any(c.rules for c in cells.values()):
                 self.warn(AREA_DAYS, line, f"area {name!r} has no collection day at all")
             group = row[0] if ds.master else ""
-            ds.areas[name] = Area(name, centre, group, cells, line)
+            ds.areas[name] = Area(name, row[first + 1], group, cells, line)
+
+    def _category_columns(self, table: Table, first: int) -> list[tuple[int, str]]:
+        """(index, label) of each category column. A column with an empty header is
+        not a category; it is an error only when it holds something."""
+        ds = self.ds
+        head = table.header_line
+        columns: list[tuple[int, str]] = []
+        for i, label in enumerate(table.header[first + 2 :], start=first + 2):
+            if not label:
+                ds.unlabelled_columns.append(i + 1)
+                filled = [line for line, row in table.rows if _cell(row, i)]
+                if filled:
+                    self.error(
+                        AREA_DAYS,
+                        head,
+                        f"column {i + 1} has no category name but cells on line(s) "
+                        f"{', '.join(map(str, filled[:5]))}{'…' if len(filled) > 5 else ''}; "
+                        "ignored",
+                    )
+            elif label in ds.categories:
+                self.error(AREA_DAYS, head, f"category {label!r} twice; column {i + 1} ignored")
+            else:
+                columns.append((i, label))
+                ds.categories[label] = Category(label)
+        return columns
+
+    def _duplicate(self, name: str, rows: list[tuple[int, list[str]]], first: int) -> None:
+        """One report for all rows of an area: a warning when they say the same, an
+        error when a differing calendar is ignored."""
+        self.ds.duplicate_areas += len(rows) - 1
+        line, row = rows[0]
+        at = rows[1][0]
+        lines = ", ".join(str(n) for n, _ in rows[1:])
+        same = all(r[first + 1 :] == row[first + 1 :] for _, r in rows[1:])
+        if same:
+            self.warn(AREA_DAYS, at, f"area {name!r} also on line {line}; same days on {lines}")
+        else:
+            self.error(
+                AREA_DAYS,
+                at,
+                f"area {name!r} also on line {line}; line(s) {lines} with other days ignored",
+            )
 
     def _description(self, table: Table | None) -> None:
         ds = self.ds
@@ -259,7 +301,7 @@ class _Reader:
         if table is None:
             self.warn(DESCRIPTION, None, "missing or empty: categories have no style")
             return
-        cols = _columns(table, _HEADERS[DESCRIPTION])
+        cols = _columns(table, HEADERS[DESCRIPTION])
         for line, row in table.rows:
             label, sub, desc, styles, bg = (_cell(row, c) for c in cols)
             if not label:
@@ -275,8 +317,26 @@ class _Reader:
                 self.warn(DESCRIPTION, None, f"category {label!r} has no row here")
 
     def _center(self, table: Table) -> None:
-        cols = _columns(table, _HEADERS[CENTER])
+        """`名称,休止開始日,休止終了日` (one range per row) or `名称,休止日,休止日,...`
+        (every date on the row one closed day). Several rows may name one centre."""
+        if table.header[1:] and all(h == SINGLE_DAY for h in table.header[1:]):
+            self.ds.single_day_closures = True
+            for line, row in table.rows:
+                name = _cell(row, 0)
+                for col, text in enumerate(row[1:], start=2):
+                    if not text:
+                        continue
+                    day = parse_date(text)
+                    if day is None:
+                        self.error(CENTER, line, f"{name}: {text!r} is not a date", col)
+                    else:
+                        self.ds.closures.append(Closure(name, day, day))
+            return
+        cols = _columns(table, HEADERS[CENTER])
         for line, row in table.rows:
+            extra = [c for c in row[3:] if c]
+            if extra:
+                self.error(CENTER, line, f"cells past the end date ignored: {extra}")
             name, start_text, end_text = (_cell(row, c) for c in cols)
             start, end = parse_date(start_text), parse_date(end_text)
             if start is None or end is None:
@@ -289,7 +349,7 @@ class _Reader:
 
     def _target(self, table: Table) -> None:
         ds = self.ds
-        cols = _columns(table, _HEADERS[TARGET], {"label": "type"})
+        cols = _columns(table, HEADERS[TARGET], {"label": "type"})
         seen: dict[str, Item] = {}
         known = list(ds.categories)
         for line, row in table.rows:
@@ -361,7 +421,11 @@ class _Reader:
                 self.warn(SETTINGS, None, f"holidays_by_category: no category {label!r}")
             else:
                 by_cat[str(label)] = rule
-        self.ds.settings = Settings(default, by_cat)
+        example = data.get("example", False)
+        if not isinstance(example, bool):
+            self.error(SETTINGS, None, f"example: {example!r} is not true or false")
+            example = True  # unsure: keep marking the answers
+        self.ds.settings = Settings(default, by_cat, example)
 
     def _cross_check(self) -> None:
         ds = self.ds
@@ -378,78 +442,3 @@ class _Reader:
 def read_dataset(folder: Path) -> Dataset:
     """Read and validate one folder of 5374 files; problems are collected, not raised."""
     return _Reader(folder).read()
-
-
-@dataclass
-class ImportReport:
-    source: Path
-    target: Path
-    problems: list[Problem]
-    counts: dict[str, int]
-    written: list[Path]
-
-    @property
-    def ok(self) -> bool:
-        return not any(p.level == "fatal" for p in self.problems)
-
-    def summary(self) -> str:
-        levels = [p.level for p in self.problems]
-        counts = ", ".join(f"{n} {k}" for k, n in self.counts.items())
-        state = "imported" if self.ok else "NOT imported"
-        return (
-            f"{state}: {self.source} -> {self.target}: {counts}; "
-            f"{levels.count('fatal')} fatal, {levels.count('error')} error(s), "
-            f"{levels.count('warning')} warning(s)"
-        )
-
-
-def _normalized_rows(ds: Dataset, name: str) -> tuple[list[str], list[list[str]]]:
-    table = ds.tables.get(name)
-    if table is None:
-        return list(_HEADERS[name]), []
-    rows = [row for _, row in table.rows]
-    if name == AREA_DAYS:
-        first = (1 if ds.master else 0) + 2
-        rows = [row[:first] + [fold_cell(c) for c in row[first:]] for row in rows]
-    elif name == CENTER:
-        rows = [row[:1] + [_iso_slash(c) for c in row[1:]] for row in rows]
-    return table.header, rows
-
-
-def _iso_slash(text: str) -> str:
-    day = parse_date(text)
-    return day.strftime("%Y/%m/%d") if day else text
-
-
-def import_5374(src_dir: Path, knowledge_dir: Path) -> ImportReport:
-    """Validate a 5374 `data/` folder and write it, normalized, to `<knowledge>/garbage/`.
-
-    Nothing is written when a problem is fatal. Other problems are reported and the
-    data is written as it is, so they stay visible (and fixable) in the knowledge
-    folder; `resbot garbage check` reports them again.
-    """
-    src = Path(src_dir)
-    if not (src / AREA_DAYS).is_file() and (src / "data" / AREA_DAYS).is_file():
-        src = src / "data"
-    dest = Path(knowledge_dir) / "garbage"
-    ds = read_dataset(src)
-    counts = {
-        "areas": len(ds.areas),
-        "categories": len(ds.categories),
-        "items": len(ds.items),
-        "remarks": len(ds.remarks),
-        "closures": len(ds.closures),
-    }
-    report = ImportReport(src, dest, ds.problems, counts, [])
-    if ds.fatal:
-        return report
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in (AREA_DAYS, CENTER, DESCRIPTION, REMARKS, TARGET):
-        header, rows = _normalized_rows(ds, name)
-        write_table(dest / name, header, rows)
-        report.written.append(dest / name)
-    settings = dest / SETTINGS
-    if not settings.exists():
-        settings.write_text(_SETTINGS_TEMPLATE, encoding="utf-8")
-        report.written.append(settings)
-    return report

@@ -154,6 +154,11 @@ class AreaIndex:
                 readings, romaji = name_variants(text)
                 self.ja += [_AreaKey(name, k) for k in {_compact(text), *readings} if k]
                 self.latin += [_AreaKey(name, k) for k in romaji]
+        self._latin_keys: dict[str, list[str]] = {}
+        for k in self.latin:
+            areas = self._latin_keys.setdefault(k.key, [])
+            if k.area not in areas:
+                areas.append(k.area)
         self._ja_choices = [k.key for k in self.ja]
         self._latin_choices = [k.key for k in self.latin]
 
@@ -164,11 +169,16 @@ class AreaIndex:
         reading or romaji of the text; the text inside names (吉祥寺 -> all 吉祥寺...);
         typo-tolerant. A chome number then narrows 暁町1〜3丁目 / 暁町4丁目 down.
         """
+        return self.match_guess(text, limit)[0]
+
+    def match_guess(self, text: str, limit: int = 8) -> tuple[list[str], bool]:
+        """`match`, and whether the areas are only a typo-tolerant guess: a guess is
+        confirmed with the resident ("Tay Machi" is not simply 北町)."""
         typed = _compact(text)
         if not typed:
-            return []
+            return [], False
         if typed in self.exact:
-            return [self.exact[typed]]
+            return [self.exact[typed]], False
         readings: set[str] = set()
         romaji = {romaji_key(text)} if re.search("[a-z]", typed) else set()
         if _CJK_RE.search(typed):
@@ -180,12 +190,52 @@ class AreaIndex:
             or self._contained(romaji, self.latin, 4)
             or self._inside({typed}, self.ja, 2)
             or self._inside(readings | romaji, self.ja + self.latin, 3)
-            or self._fuzzy(text)
         )
+        guess = not found
+        if guess:
+            found = self._fuzzy(text)
         number = _query_chome(text)
         if number is not None and len(found) > 1:
             found = [a for a in found if number in (self.chome[a] or ())] or found
-        return found[:limit]
+        return found[:limit], guess and bool(found)
+
+    def named_in(self, text: str) -> list[str]:
+        """Areas named inside a sentence ("i live in nishimachi, when is burnable",
+        "我住中央2丁目，…"): only names, readings and romaji as written, never a
+        typo guess (a sentence is full of words that look like some name).
+
+        The longest name wins; a chome number after it narrows 東町1〜3丁目 down.
+        """
+        folded = normalize(text)
+        compact = folded.replace(" ", "")
+        best: list[tuple[int, str, str]] = []  # (length, area, what follows the name)
+        for k in self.ja:
+            size = len(k.key)
+            if size < 2 or (size < 3 and not _KANJI_RE.search(k.key)):
+                continue
+            at = compact.find(k.key)
+            if at >= 0:
+                best.append((size, k.area, compact[at + size : at + size + 6]))
+        words = tokens(folded)
+        for a in range(len(words)):
+            for b in range(a + 1, min(len(words), a + 3) + 1):
+                key = romaji_key("".join(words[a:b]))
+                if len(key) >= 4 and key in self._latin_keys:
+                    after = " ".join(words[b : b + 2])
+                    best += [(len(key), area, after) for area in self._latin_keys[key]]
+        if not best:
+            return []
+        longest = max(size for size, _, _ in best)
+        top = [(area, after) for size, area, after in best if size == longest]
+        found = self._ordered(area for area, _ in top)
+        if len(found) > 1:
+            number = _query_chome(text)
+            if number is None:
+                m = re.match(r"\s*(\d+)", unicodedata.normalize("NFKC", top[0][1]))
+                number = int(m.group(1)) if m else None
+            if number is not None:
+                found = [a for a in found if number in (self.chome[a] or ())] or found
+        return found
 
     def _ordered(self, areas: Iterable[str]) -> list[str]:
         wanted = set(areas)

@@ -5,9 +5,12 @@ A cell of the 5374.jp format lists rules separated by spaces:
     月 木              every Monday and Thursday
     水2 / 火1 火3 火5  the 2nd Wednesday / 1st, 3rd and 5th Tuesday of each month
     火2 金4:4 6 8 10   the rules before the colon only in the listed months
+    水1:6 7 水2:4 5    month groups: each list binds the rules since the previous
+                       list (or `;`, or the start); rules after the last list: every month
     20230122           an explicit date (YYYYMMDD)
     隔月20150112       every other Monday, counting from the week of that date
     *1                 a footnote id into remarks.csv
+    Mon Wed2           English data sets: the same rules with Sun..Sat
 
 Cells are parsed once into small frozen rule objects; a date is then checked
 against them. Problems are returned as text, never raised, so an importer can
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Literal
@@ -34,6 +37,9 @@ _NTH_RE = re.compile(r"^([日月火水木金土])([1-5])$")
 _EVERY_OTHER_RE = re.compile(r"^隔([日月火水木金土])(\d{8})$")
 _DATE_RE = re.compile(r"^\d{8}$")
 _REMARK_RE = re.compile(r"^\*(\w+)$")
+_SEPARATORS_RE = re.compile(r"([:;])")
+_ENGLISH = dict(zip(("mon", "tue", "wed", "thu", "fri", "sat", "sun"), WEEKDAYS, strict=True))
+_ENGLISH_RE = re.compile(r"^(隔?)(mon|tue|wed|thu|fri|sat|sun)(?=\d|$)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -83,12 +89,11 @@ Rule = Weekly | NthWeekday | EveryOtherWeek | OnDate
 
 
 @dataclass(frozen=True)
-class Cell:
-    """All rules of one area and category, plus its month list and footnotes."""
+class Group:
+    """Rules bound to one month list (None: every month)."""
 
-    rules: tuple[Rule, ...] = ()
+    rules: tuple[Rule, ...]
     months: frozenset[int] | None = None
-    remarks: tuple[str, ...] = ()
 
     def matches(self, day: date) -> bool:
         for rule in self.rules:
@@ -99,12 +104,46 @@ class Cell:
                 return True
         return False
 
+
+Feature = Literal["month list", "month groups", "semicolon", "english", "footnote"]
+"""Dialect features a cell used, for the import summary."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    """All rules of one area and category, grouped by month list, plus footnotes."""
+
+    groups: tuple[Group, ...] = ()
+    remarks: tuple[str, ...] = ()
+    features: frozenset[Feature] = field(default=frozenset(), compare=False)
+    _checks: tuple[tuple[Rule, frozenset[int] | None], ...] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        # (rule, months) flattened once: matches() runs per area x category x day.
+        # Explicit dates ignore month lists, so they get None.
+        checks = tuple(
+            (r, None if isinstance(r, OnDate) else g.months) for g in self.groups for r in g.rules
+        )
+        object.__setattr__(self, "_checks", checks)
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return tuple(r for r, _ in self._checks)
+
+    def matches(self, day: date) -> bool:
+        for rule, months in self._checks:
+            if (months is None or day.month in months) and rule.matches(day):
+                return True
+        return False
+
     def explicit(self, day: date) -> bool:
         return any(isinstance(r, OnDate) and r.day == day for r in self.rules)
 
 
 def fold_cell(text: str) -> str:
-    """NFKC (full-width digits, ＊ and ：) and single spaces: the canonical cell text."""
+    """NFKC (full-width digits, ＊, ： and ；) and single spaces: the canonical cell text."""
     return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
@@ -113,6 +152,11 @@ def _parse_date(digits: str) -> date | None:
         return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError:
         return None
+
+
+def _japanese_weekday(token: str) -> str:
+    """`Wed2` -> `水2`, `隔Mon20150112` -> `隔月20150112`: English data sets, same rules."""
+    return _ENGLISH_RE.sub(lambda m: m.group(1) + _ENGLISH[m.group(2).lower()], token)
 
 
 def _parse_token(token: str, problems: list[str]) -> Rule | str | None:
@@ -145,39 +189,89 @@ def _parse_token(token: str, problems: list[str]) -> Rule | str | None:
         return OnDate(day)
     if m := _REMARK_RE.match(token):
         return m.group(1)
+    if token.isdigit() and len(token) > 2:
+        problems.append(f"{token!r} is not a rule: a date needs 8 digits (YYYYMMDD)")
+        return None
     problems.append(
         f"{token!r} is not a rule (expected e.g. 月, 水2, 隔月20150112, 20230122 or *1)"
     )
     return None
 
 
-def parse_cell(text: str) -> tuple[Cell, list[str]]:
-    """Parse one cell. Problems starting with "warning:" are not errors."""
-    problems: list[str] = []
-    text = fold_cell(text)
-    if not text:
-        return Cell(), problems
-    rules_part, colon, months_part = text.partition(":")
-    months: frozenset[int] | None = None
-    if colon:
-        values: set[int] = set()
-        for tok in months_part.split():
-            if tok.isdigit() and 1 <= int(tok) <= 12:
-                values.add(int(tok))
+def _is_month_token(token: str) -> bool:
+    return token.isdigit() and len(token) <= 2
+
+
+class _CellParser:
+    """Reads the tokens of one cell left to right, closing a group at each month list
+    that ends (a rule after it) and at each `;`."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.groups: list[Group] = []
+        self.remarks: list[str] = []
+        self.features: set[Feature] = set()
+        self.pending: list[Rule] = []
+        self.months: set[int] | None = None  # not None while reading a month list
+
+    def close(self) -> None:
+        if self.months is not None:
+            self.features.add("month list")
+            if not self.pending:
+                self.problems.append("month list with no rule before it; ignored")
+            elif not self.months:
+                self.problems.append("month list after ':' is empty: the rules apply in no month")
+            if self.pending:
+                self.groups.append(Group(tuple(self.pending), frozenset(self.months)))
+        elif self.pending:
+            self.groups.append(Group(tuple(self.pending)))
+        self.pending, self.months = [], None
+
+    def token(self, tok: str) -> None:
+        if tok == ";":
+            self.features.add("semicolon")
+            self.close()
+        elif tok == ":":
+            if self.months is not None:
+                self.problems.append("':' twice in one month list")
             else:
-                problems.append(f"month list: {tok!r} is not a month (1-12)")
-        if not values:
-            problems.append("month list after ':' is empty: the rules apply in no month")
-        months = frozenset(values)
-    rules: list[Rule] = []
-    remarks: list[str] = []
-    for tok in rules_part.split():
-        parsed = _parse_token(tok, problems)
-        if isinstance(parsed, str):
-            remarks.append(parsed)
-        elif parsed is not None:
-            rules.append(parsed)
-    return Cell(tuple(rules), months, tuple(remarks)), problems
+                self.months = set()
+        elif self.months is not None and _is_month_token(tok):
+            if 1 <= int(tok) <= 12:
+                self.months.add(int(tok))
+            else:
+                self.problems.append(f"month list: {tok!r} is not a month (1-12)")
+        else:
+            if self.months is not None:
+                self.close()  # a rule after a month list starts the next group
+            english = _japanese_weekday(tok)
+            if english != tok:
+                self.features.add("english")
+            parsed = _parse_token(english, self.problems)
+            if isinstance(parsed, str):
+                self.features.add("footnote")
+                self.remarks.append(parsed)
+            elif parsed is not None:
+                self.pending.append(parsed)
+
+    def cell(self) -> Cell:
+        self.close()
+        if len(self.groups) > 1 and any(g.months is not None for g in self.groups):
+            self.features.add("month groups")
+        return Cell(tuple(self.groups), tuple(self.remarks), frozenset(self.features))
+
+
+def parse_cell(text: str) -> tuple[Cell, list[str]]:
+    """Parse one cell. Problems starting with "warning:" are not errors.
+
+    `水1:6 7 11 12 1 2 3 水2:4 5 8 9 10` is two groups: a month list binds every
+    rule since the start of the cell, the previous month list or a `;`; rules
+    after the last month list apply every month.
+    """
+    parser = _CellParser()
+    for tok in _SEPARATORS_RE.sub(r" \1 ", fold_cell(text)).split():
+        parser.token(tok)
+    return parser.cell(), parser.problems
 
 
 @dataclass(frozen=True)

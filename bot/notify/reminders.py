@@ -108,7 +108,7 @@ class Reminders:
             Button(self.bot.t("btn_stop", lang), "sub:off:garbage"),
             Button(self.bot.t("btn_sub_settings", lang), "sub:menu"),
         ]
-        return [Reply("\n".join(lines), buttons)]
+        return [Reply(flow.marked("\n".join(lines), lang), buttons)]
 
     def enqueue_due(self, now: datetime) -> ReminderReport:
         """Queue every reminder due at `now` (any timezone; compared in JST)."""

@@ -157,7 +157,7 @@ def play(s: Scenario) -> None:
     s.ask(
         "2026-04-05 07:31",
         JOSE,
-        "quiero ser voluntario en caso de desastre",
+        "quiero ser voluntario en el festival internacional",
         ("answer", "life.intl_volunteer", "es"),
     )
     s.ask(
@@ -168,7 +168,9 @@ def play(s: Scenario) -> None:
         kind="postback",
     )
     s.ask("2026-04-06 12:00", LI, "塑料垃圾哪天收", ("answer", "garbage.collection_days", "zh"))
-    s.ask("2026-04-06 12:05", LI, "What is the best ramen shop?", ("fallback", None, "zh"))
+    # Asked while the bot waits for Li's area: a new question leaves the prompt and
+    # is answered (here: honestly not) in the language it is written in.
+    s.ask("2026-04-06 12:05", LI, "最好吃的拉面店在哪里？", ("fallback", None, "zh"))
     s.record("2026-04-06 12:06", LI, "member")  # a Telegram chat-member update: not a question
     s.ask(
         "2026-04-08 15:00",
@@ -187,7 +189,9 @@ def play(s: Scenario) -> None:
         "2026-04-15 21:00",
         MINH,
         "My phone is 090-1234-5678, please call me about my tax refund",
-        ("fallback", None, "vi"),
+        # The area prompt no longer holds him (his tax question left it): an
+        # English message with no language chosen is answered in English.
+        ("fallback", None, "en"),
     )
     s.record("2026-04-16 10:00", ANA, "beacon")
     s.follow("2026-04-20 19:00", DAN, "en")
@@ -198,7 +202,7 @@ def play(s: Scenario) -> None:
     s.ask(
         "2026-04-30 23:30",
         JOSE,
-        "email me at maria.silva@example.com about pension",
+        "email me at maria.silva@example.com about cheap flights",
         ("fallback", None, "en"),
     )
     assert s.feedback("2026-04-01 00:13", ANA, "japanese.class", True, "fb-1")

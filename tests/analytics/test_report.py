@@ -8,7 +8,7 @@ April's 17 questions (channel, language, outcome, topic; * = desk referral):
      4 telegram es answer   life.intl_volunteer        Jose
      5 telegram es answer   disaster.volunteer *       Jose (button)
      6 telegram zh answer   garbage.collection_days    Li
-     7 telegram zh fallback -                          Li (ramen)
+     7 telegram zh fallback -                          Li (ramen shop)
      8 web      tl answer   japanese.class             Maria
      9 web      tl answer   meta.human *               Maria (desk button)
     10 web      en fallback -                          Maria (hotel)
@@ -16,7 +16,7 @@ April's 17 questions (channel, language, outcome, topic; * = desk referral):
     12 cli      ja clarify  japanese.apply             tanaka
     13 cli      ja menu     -                          tanaka (category button)
     14 line     en fallback -                          Ana (Hotel, other spacing)
-    15 line     vi fallback -                          Minh (phone number)
+    15 line     en fallback -                          Minh (phone number)
     16 line     en language meta.language              Minh (button)
     17 telegram en fallback -                          Jose (e-mail), 23:30 on 30 April
 
@@ -87,7 +87,7 @@ def test_april_breakdowns(april: Report) -> None:
         "consult.desk": 1,
         NONE: 7,
     }
-    assert s.by_lang == {"pt": 1, "vi": 3, "es": 2, "zh": 2, "tl": 2, "en": 4, "ja": 3}
+    assert s.by_lang == {"pt": 1, "vi": 2, "es": 2, "zh": 2, "tl": 2, "en": 5, "ja": 3}
     assert s.by_channel == {"line": 6, "telegram": 5, "web": 3, "cli": 3}
     assert s.feedback == {
         "japanese.class": (1, 1),
@@ -100,10 +100,10 @@ def test_top_unanswered_are_masked_grouped_and_counted(april: Report) -> None:
     assert april.months["2026-04"].unanswered == [
         # Questions 10 and 14 differ only in case and spacing: the first wording shows.
         Unanswered("recommend a good hotel in Kyoto", 2, "en"),
-        Unanswered("My phone is [phone], please call me about my tax refund", 1, "vi"),
+        Unanswered("My phone is [phone], please call me about my tax refund", 1, "en"),
         Unanswered("Tôi muốn hỏi về thuế, số điện thoại [phone]", 1, "vi"),
-        Unanswered("What is the best ramen shop?", 1, "zh"),
-        Unanswered("email me at [email] about pension", 1, "en"),
+        Unanswered("email me at [email] about cheap flights", 1, "en"),
+        Unanswered("最好吃的拉面店在哪里？", 1, "zh"),
     ]
 
 

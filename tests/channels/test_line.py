@@ -198,3 +198,41 @@ def test_api_client_reads_the_environment_only_when_a_proxy_is_configured(
             await client.close()
 
     assert asyncio.run(session_trusts_env()) is trusted
+
+
+def test_a_garbage_conversation_with_quick_reply_taps(
+    client: TestClient, line_api: tuple[FakeApi, str]
+) -> None:
+    """Ask, tap a town, tap its chome, then a short follow-up: one LINE user."""
+    api = line_api[0]
+    events = fixture_events()
+    text_ev = next(e for e in events if e.get("message", {}).get("type") == "text")
+    tap_ev = next(e for e in events if e["type"] == "postback")
+    user = "U" + "9" * 32
+    turns: list[tuple[str, str]] = [
+        ("text", "when is garbage day"),
+        ("postback", "area:東町"),
+        ("postback", "area:東町2丁目"),
+        ("text", "and tomorrow?"),
+    ]
+    sent_texts: list[str] = []
+    quick: list[dict[str, Any]] = []
+    for i, (kind, value) in enumerate(turns):
+        ev = copy.deepcopy(text_ev if kind == "text" else tap_ev)
+        ev["source"] = {"type": "user", "userId": user}
+        ev["webhookEventId"] = f"01GARBAGE{i:04d}"
+        ev["replyToken"] = f"garbage-{i}"
+        if kind == "text":
+            ev["message"]["text"] = value
+        else:
+            assert value in [q["action"]["data"] for q in quick], (value, quick)
+            ev["postback"] = {"data": value}
+        api.clear()
+        assert post(client, [ev]).status_code == 200
+        (sent,) = replies_for(api, f"garbage-{i}")
+        quick = sent["messages"][-1].get("quickReply", {}).get("items", [])
+        assert len(quick) <= 13 and all(len(q["action"]["label"]) <= 20 for q in quick)
+        sent_texts.append("\n".join(m["text"] for m in sent["messages"]))
+    assert "Which area" in sent_texts[0]
+    assert "東町2丁目" in sent_texts[2] and "Next collection days" in sent_texts[2]
+    assert sent_texts[3].startswith("Tomorrow")

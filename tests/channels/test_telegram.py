@@ -126,3 +126,40 @@ def test_send_failure_is_logged(
     tg_api[0].fail_next.append(500)
     assert post(client, update(2)).status_code == 200
     assert "Telegram send failed" in caplog.text
+
+
+def test_a_garbage_conversation_with_button_taps(
+    client: TestClient, tg_api: tuple[FakeApi, str]
+) -> None:
+    """A Vietnamese user asks, taps a town and its chome, then asks "mai thi sao"."""
+    api = tg_api[0]
+    message, tap = update(2), update(4)
+    chat = tap["callback_query"]["from"]["id"]
+    turns = [
+        ("text", "khi nao do rac nhua"),
+        ("tap", "area:東町"),
+        ("tap", "area:東町1丁目"),
+        ("text", "mai thi sao"),
+    ]
+    got: list[str] = []
+    offered: list[str] = []
+    for i, (kind, value) in enumerate(turns):
+        api.clear()
+        if kind == "text":
+            body = json.loads(json.dumps(message))
+            body["message"]["text"] = value
+            body["message"]["chat"]["id"] = chat
+            body["message"]["from"]["id"] = chat
+        else:
+            assert value in offered, (value, offered)
+            body = json.loads(json.dumps(tap))
+            body["callback_query"]["data"] = value
+        body["update_id"] = 920000000 + i
+        assert post(client, body).status_code == 200
+        sent = sends(api)
+        offered = [b["callback_data"] for m in sent for b in buttons(m)]
+        assert all(len(d.encode()) <= 64 for d in offered)
+        got.append("\n".join(m["text"] for m in sent))
+    assert "東町" in got[0] or "khu vực" in got[0].lower()
+    assert "東町1丁目" in got[2] and "Nhựa" in got[2]
+    assert "Ngày mai" in got[3]

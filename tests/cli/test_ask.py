@@ -106,3 +106,25 @@ def test_every_command_is_documented_with_an_example() -> None:
         assert cmd.help and "Example" in cmd.help, (
             f"resbot {' '.join(path)} needs help with an example"
         )
+
+
+def test_ask_batch_runs_many_conversations_each_with_its_own_session(tmp_path: Path) -> None:
+    lines = [
+        {"user": "vi", "text": "co lop hoc tieng nhat khong"},
+        {"user": "tl", "text": "may japanese class ba dito?"},
+        {"user": "vi", "text": "hoc phi bao nhieu"},
+        {"user": "tl", "tap": "lang:en"},
+        {"user": "tl", "text": "magkano?"},
+    ]
+    stdin = "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n{broken\n"
+    for extra in ([], ["--user", "batch", "--db", str(tmp_path / "b.sqlite3")]):
+        args = [*extra[2:], "ask", "--json", *extra[:2]]
+        res = runner.invoke(app, args, input=stdin)
+        assert res.exit_code == 0, res.output
+        out = [json.loads(x) for x in res.stdout.splitlines()]
+        assert [x.get("user") for x in out[:5]] == ["vi", "tl", "vi", "tl", "tl"]
+        assert out[2]["topic"] == "japanese.apply" and out[2]["lang"] == "vi"
+        assert out[3]["outcome"] == "language"
+        # The tap chose English; the follow-up is still about the class.
+        assert out[4]["lang"] == "en" and out[4]["topic"] in ("japanese.apply", "japanese.class")
+        assert out[5] == {"line": 6, "error": out[5]["error"]}

@@ -2,6 +2,7 @@ import pytest
 
 from bot.core.dialogue import Bot
 from bot.core.language import detect
+from bot.core.types import Incoming, Session
 
 
 @pytest.mark.parametrize(
@@ -35,3 +36,55 @@ def test_short_ambiguous_text_gives_no_verdict(bot: Bot) -> None:
 def test_kanji_only_japanese_is_not_taken_for_chinese(bot: Bot) -> None:
     assert detect("日本語教室", bot.lexicon) == "ja"
     assert detect("日语课", bot.lexicon) == "zh"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["nihongo kyoushitsu arimasu ka", "kodomo mo ii desu ka", "gomi no hi wa itsu",
+     "nihongo kyoushitsu wa doko desu ka", "byouin wa doko desu ka"],
+)
+def test_romaji_japanese_is_japanese(text: str, bot: Bot) -> None:
+    assert detect(text, bot.lexicon) == "ja"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("como descarto um sofa velho", "pt"),
+        ("ele nao fala nada de japones", "pt"),
+        ("e quanto sai pra jogar fora?", "pt"),
+        ("oi", "pt"),
+        ("donde boto las pilas", "es"),
+        ("y la de papel?", "es"),
+        ("pano mag apply ng health insurance", "tl"),
+        ("saan ako tatawag", "tl"),
+        ("kumusta", "tl"),
+        ("may japanese class ba dito?", "tl"),
+    ],
+)
+def test_unaccented_portuguese_and_taglish(text: str, lang: str, bot: Bot) -> None:
+    assert detect(text, bot.lexicon) == lang
+
+
+@pytest.mark.parametrize("text", ["hi", "hello", "ok", "thanks", "Thank you", "menu"])
+def test_words_everyone_types_name_no_language(text: str, bot: Bot) -> None:
+    assert detect(text, bot.lexicon) is None
+    for lang in ("vi", "pt", "tl"):
+        # The conversation's language is kept.
+        result = bot.handle(Incoming(text=text), Session(last_lang=lang))
+        assert result.lang == lang
+
+
+def test_a_bare_hello_from_a_stranger_gets_the_language_menu(bot: Bot) -> None:
+    result = bot.handle(Incoming(text="hi"), Session())
+    assert any(b.data == "lang:vi" for r in result.replies for b in r.buttons or [])
+
+
+def test_the_platform_language_never_overrides_the_conversation(bot: Bot) -> None:
+    session = Session(last_lang="pt")
+    tap = bot.handle(Incoming(kind="postback", text="cat:garbage", platform_lang="ja"), session)
+    assert tap.lang == "pt"
+    typed = bot.handle(Incoming(text="ok", platform_lang="en"), session)
+    assert typed.lang == "pt"
+    first = bot.handle(Incoming(text="ok", platform_lang="vi"), Session())
+    assert first.lang == "vi"  # with nothing else known, the platform's is the first guess

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -35,3 +36,14 @@ def imported(tmp: Path, src: Path, *, translations: bool = False) -> Path:
     if translations:
         shutil.copytree(FIXTURES / "translations", knowledge / "translations")
     return knowledge
+
+
+def next_json(knowledge: Path, area: str, start: str, days: int) -> dict[str, list[str]]:
+    """`resbot garbage next --json`: ISO dates per category."""
+    result = resbot(
+        knowledge, "next", "--area", area, "--date", start, "--days", str(days), "--json"
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["from"] == start
+    return {c["category"]: c["dates"] for c in out["categories"]}

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -33,7 +34,8 @@ def test_import_then_next_from_an_empty_folder(tmp_path: Path) -> None:
     result = resbot(knowledge, "next", "--area", "sakuramachi", "--date", "2024-05-01", "--json")
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
-    assert list(out) == ["area", "from", "categories"]
+    assert list(out) == ["area", "from", "example", "example_mark", "categories"]
+    assert (out["example"], out["example_mark"]) == (False, "")  # imported: real data
     assert out["area"] == "桜町" and out["from"] == "2024-05-01"
     assert [c["category"] for c in out["categories"]] == [
         "燃えるごみ",
@@ -49,9 +51,10 @@ def test_reimport_keeps_the_settings(tmp_path: Path) -> None:
     resbot(tmp_path, "import-5374", str(FIXTURES / "rules"))
     (tmp_path / "garbage" / "settings.yaml").write_text("holidays: skip\n", encoding="utf-8")
     resbot(tmp_path, "import-5374", str(FIXTURES / "rules"))
-    assert (tmp_path / "garbage" / "settings.yaml").read_text(
-        encoding="utf-8"
-    ) == "holidays: skip\n"
+    text = (tmp_path / "garbage" / "settings.yaml").read_text(encoding="utf-8")
+    # The city's holiday rule stays; the data is marked as the city's own.
+    assert text.startswith("holidays: skip\n")
+    assert yaml.safe_load(text) == {"holidays": "skip", "example": False}
 
 
 def test_commands_without_data_say_how_to_get_some(tmp_path: Path) -> None:
@@ -107,3 +110,30 @@ def test_every_command_has_an_example_in_its_help(command: str) -> None:
     result = CliRunner().invoke(app, ["garbage", command, "--help"])
     assert result.exit_code == 0
     assert "Example: resbot" in result.output
+
+
+SHIPPED = Path(__file__).resolve().parents[2] / "knowledge"
+
+
+def test_shipped_example_city_output_carries_the_example_mark() -> None:
+    # knowledge/garbage/settings.yaml says `example: true` (an invented city).
+    result = resbot(SHIPPED, "next", "--area", "緑が丘", "--date", "2026-11-23", "--json")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert (out["example"], out["example_mark"]) == (True, "（れい）")
+    assert "example garbage data" in result.stderr
+    text = resbot(SHIPPED, "next", "--area", "緑が丘", "--date", "2026-11-23")
+    assert text.stdout.splitlines()[0] == "緑が丘: 2026-11-23 + 14 days（れい）"
+    item = resbot(SHIPPED, "item", "pin cũ", "--lang", "vi")
+    assert item.stdout.splitlines()[0].startswith("乾電池 -> 有害ごみ (ví dụ)")
+    item_json = json.loads(resbot(SHIPPED, "item", "pilhas", "--lang", "pt", "--json").stdout)
+    assert (item_json["example"], item_json["example_mark"]) == (True, " (exemplo)")
+
+
+def test_imported_city_output_has_no_mark(tmp_path: Path) -> None:
+    resbot(tmp_path, "import-5374", str(FIXTURES / "rules"))
+    text = resbot(tmp_path, "next", "--area", "桜町", "--date", "2024-05-01")
+    assert text.stdout.splitlines()[0] == "桜町: 2024-05-01 + 14 days"
+    assert "example" not in text.output
+    item = json.loads(resbot(tmp_path, "item", "電池", "--json").stdout)
+    assert (item["example"], item["example_mark"]) == (False, "")

@@ -153,3 +153,32 @@ def test_area_index_chome_and_romaji() -> None:
     assert index.match("akatsukicho 4") == ["暁町4丁目"]
     assert index.match("境3丁目") == ["境1・3丁目"]
     assert index.match("I live in 旭町") == ["旭町"]
+
+
+@pytest.mark.parametrize(
+    ("text", "areas"),
+    [
+        ("i live in nishimachi, when is burnable", ["西町"]),
+        ("toi o nishimachi, khi nao do rac chay", ["西町"]),
+        ("にしまち です。プラ の ひ は？", ["西町"]),
+        ("我住中央2丁目，资源垃圾什么时候收", ["中央2丁目"]),
+        ("taga higashimachi 1 ako, kailan ang tapon", ["東町1丁目"]),
+        ("moro no sakuradai, quando passa o lixo", ["桜台"]),
+        ("when is burnable garbage", []),
+        ("Tay Machi", []),  # only a typo guess: never taken from a sentence
+    ],
+)
+def test_area_named_inside_a_sentence(text: str, areas: list[str]) -> None:
+    from bot.garbage import GarbageData
+
+    data = GarbageData.load(Path(__file__).resolve().parents[2] / "knowledge")
+    assert data.area_named_in(text) == areas
+
+
+def test_a_typo_is_only_a_guess() -> None:
+    from bot.garbage import GarbageData
+
+    data = GarbageData.load(Path(__file__).resolve().parents[2] / "knowledge")
+    assert data.match_area_guess("nishimachi") == (["西町"], False)
+    found, guess = data.match_area_guess("nishimati")
+    assert guess and found[0] == "西町"

@@ -33,11 +33,11 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
 
 EXPECTED = [
     "area_days.csv:3: warning: empty row skipped",
-    "area_days.csv:4: error: 緑町2丁目 / 燃えるごみ: '毎週月' is not a rule",
-    "area_days.csv:5: error: 緑町3丁目 / 燃えないごみ: '20240230' is not a valid date",
-    "area_days.csv:6: error: 緑町4丁目 / 燃えないごみ: month list: '13' is not a month",
-    "area_days.csv:7: error: 緑町5丁目 / 燃えるごみ: no remark *9 in remarks.csv",
-    "area_days.csv:8: error: area '緑町1丁目' also on line 2; ignored",
+    "area_days.csv:4:3: error: 緑町2丁目 / 燃えるごみ: '毎週月' is not a rule",
+    "area_days.csv:5:4: error: 緑町3丁目 / 燃えないごみ: '20240230' is not a valid date",
+    "area_days.csv:6:4: error: 緑町4丁目 / 燃えないごみ: month list: '13' is not a month",
+    "area_days.csv:7:3: error: 緑町5丁目 / 燃えるごみ: no remark *9 in remarks.csv",
+    "area_days.csv:8: error: area '緑町1丁目' also on line 2; line(s) 8 with other days ignored",
     "area_days.csv:9: error: 6 cells where the header has 4; ignored: ['金', 'extra']",
     "area_days.csv:10: warning: 3 cell(s) where the header has 4",
     "area_days.csv:11: error: row without area name; ignored",
@@ -86,7 +86,7 @@ def test_problems_stay_visible_after_import(report: tuple[Path, list[str]]) -> N
     # line 3 now: the empty line 3 of the source is not written).
     result = resbot(report[0], "check")
     assert result.exit_code == 1
-    assert "garbage/area_days.csv:3: error: 緑町2丁目 / 燃えるごみ: '毎週月'" in result.output
+    assert "garbage/area_days.csv:3:3: error: 緑町2丁目 / 燃えるごみ: '毎週月'" in result.output
 
 
 def test_fatal_problems_write_nothing(tmp_path: Path) -> None:

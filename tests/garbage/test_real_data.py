@@ -8,14 +8,13 @@ Birthday until 2018), 2014-01-13 and 2015-01-12 (Coming of Age Day, 2nd Monday).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from bot.garbage import GarbageData
 
-from .conftest import resbot, shared_city
+from .conftest import next_json, resbot, shared_city
 
 
 @pytest.fixture(scope="module")
@@ -32,16 +31,6 @@ def musashino(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     result = resbot(knowledge, "import-5374", str(shared_city("musashino")))
     assert result.exit_code == 0, result.output
     return knowledge, result.output
-
-
-def next_json(knowledge: Path, area: str, start: str, days: int) -> dict[str, list[str]]:
-    result = resbot(
-        knowledge, "next", "--area", area, "--date", start, "--days", str(days), "--json"
-    )
-    assert result.exit_code == 0, result.output
-    out = json.loads(result.stdout)
-    assert out["from"] == start
-    return {c["category"]: c["dates"] for c in out["categories"]}
 
 
 # ---------------------------------------------------------------- Hachioji
@@ -88,7 +77,7 @@ def test_hachioji_mismatched_weekday_is_warned_and_read_as_that_week(
     # Line 6: 泉町 かん = 隔火20150114, but 2015-01-14 is a Wednesday. Read as the
     # Tuesday of that week (01-13), which alternates with its びん = 隔火20150106.
     knowledge, output = hachioji
-    assert "area_days.csv:6: warning: 泉町 / かん: '隔火20150114'" in output
+    assert "area_days.csv:6:6: warning: 泉町 / かん: '隔火20150114'" in output
     got = next_json(knowledge, "泉町", "2015-01-05", 14)
     assert got["かん"] == ["2015-01-13"]
     assert got["びん"] == ["2015-01-06"]
@@ -98,7 +87,7 @@ def test_hachioji_messy_rows_are_reported_with_lines(hachioji: tuple[Path, str])
     knowledge, output = hachioji
     # An impossible date (month 01, day 98) in four rows; the cell then has no rule.
     for line in (37, 69, 70, 116):
-        assert f"area_days.csv:{line}: error:" in output
+        assert f"area_days.csv:{line}:8: error:" in output  # column 8: 紙パック
     assert "'隔金20150198': 20150198 is not a valid date" in output
     # The category typed into the name column; a typo in a category; a category that
     # is not on the calendar (bulky waste by appointment).
@@ -217,3 +206,22 @@ def test_musashino_import_report_and_matching(musashino: tuple[Path, str]) -> No
         "吉祥寺本町2～4丁目",
         "吉祥寺北町",
     ]
+
+
+def test_real_data_summary_and_example_flag(
+    hachioji: tuple[Path, str], musashino: tuple[Path, str]
+) -> None:
+    # How the data was read, as staff see it after the problems.
+    knowledge, output = hachioji
+    assert "how the data was read:" in output
+    assert "encoding: UTF-8: area_days.csv, remarks.csv, description.csv" in output
+    # The four 隔金20150198 cells (lines 37, 69, 70, 116).
+    assert "cells with errors (not rules, bad dates, unknown footnotes): 4 " in output
+    # center.csv: 名称,休止開始日,休止終了日 with one period for each of 19 centres.
+    assert "closure periods (start-end): 19 for 19 centre(s)" in output
+    assert "month lists" not in output and "single closed days" not in output
+    assert not GarbageData.load(knowledge).example  # the city's own data: no mark
+    knowledge, output = musashino
+    assert "CRLF line ends: description.csv" in output
+    assert "closure periods (start-end): 1 for 1 centre(s)" in output
+    assert not GarbageData.load(knowledge).example

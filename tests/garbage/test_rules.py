@@ -8,6 +8,7 @@ from bot.garbage.rules import (
     Cell,
     Closure,
     EveryOtherWeek,
+    Group,
     NthWeekday,
     OnDate,
     Weekly,
@@ -30,14 +31,15 @@ def test_parse_every_rule_type() -> None:
         OnDate(date(2024, 1, 10)),
     )
     assert cell.remarks == ("1",)
-    assert cell.months is None
+    assert [g.months for g in cell.groups] == [None]
 
 
 def test_month_list_applies_to_all_rules_before_the_colon() -> None:
     cell, problems = parse_cell("火2 金4:4 6 8 10 12 2")
     assert problems == []
-    assert cell.rules == (NthWeekday(TUE, 2), NthWeekday(FRI, 4))
-    assert cell.months == frozenset({4, 6, 8, 10, 12, 2})
+    assert cell.groups == (
+        Group((NthWeekday(TUE, 2), NthWeekday(FRI, 4)), frozenset({4, 6, 8, 10, 12, 2})),
+    )
 
 
 def test_full_width_and_stray_spaces_are_folded() -> None:
@@ -54,14 +56,14 @@ def test_empty_cell_is_no_collection() -> None:
 def test_bad_tokens_are_reported_not_raised() -> None:
     cell, problems = parse_cell("毎週 水6 20240230 隔金20150198 水1:13")
     assert cell.rules == (NthWeekday(WED, 1),)  # the one valid rule is kept...
-    assert cell.months == frozenset()  # ...but applies in no month: reported below
+    assert cell.groups[0].months == frozenset()  # ...but applies in no month: reported
     assert len(problems) == 6
-    assert "month list after ':' is empty" in problems[1]
-    assert "'毎週' is not a rule" in problems[2]
-    assert "'水6' is not a rule" in problems[3]
-    assert "'20240230' is not a valid date" in problems[4]
-    assert "'隔金20150198': 20150198 is not a valid date" in problems[5]
-    assert "'13' is not a month" in problems[0]
+    assert "'毎週' is not a rule" in problems[0]
+    assert "'水6' is not a rule" in problems[1]
+    assert "'20240230' is not a valid date" in problems[2]
+    assert "'隔金20150198': 20150198 is not a valid date" in problems[3]
+    assert "'13' is not a month" in problems[4]
+    assert "month list after ':' is empty" in problems[5]
 
 
 def test_every_other_week_with_mismatched_weekday_uses_that_week() -> None:

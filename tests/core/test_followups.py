@@ -1,0 +1,66 @@
+"""Short follow-ups read in the light of the conversation, in its language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.core.dialogue import Bot
+from bot.core.types import Incoming, Session
+from bot.service import Service
+from bot.storage import Store
+
+
+def _talk(bot: Bot, *texts: str, session: Session | None = None) -> list:  # type: ignore[type-arg]
+    session = session or Session()
+    results = []
+    for text in texts:
+        result = bot.handle(Incoming(text=text), session)
+        session = result.session
+        results.append(result)
+    return results
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "topics", "lang"),
+    [
+        ("may japanese class ba dito?", "magkano?", {"japanese.apply", "japanese.class"}, "tl"),
+        ("co lop hoc tieng nhat khong", "hoc phi bao nhieu", {"japanese.apply"}, "vi"),
+        ("quero estudar japones, tem aula no domingo?", "e online tem?", {"japanese.online"}, "pt"),
+        ("clases de japones para principiantes?", "como me inscribo", {"japanese.apply"}, "es"),
+        ("where is the japanese class", "how much?", {"japanese.apply", "japanese.class"}, "en"),
+        ("我想学日语 有免费的课吗", "有网课吗", {"japanese.online"}, "zh"),
+        ("日本語教室は　ありますか", "いくら？", {"japanese.apply", "japanese.class"}, "ja"),
+        ("nihongo kyoushitsu wa doko desu ka", "kodomo mo ii desu ka",
+         {"japanese.children", "japanese.class"}, "ja"),
+    ],
+)
+def test_a_short_follow_up_stays_on_the_subject(
+    first: str, then: str, topics: set[str], lang: str, bot: Bot
+) -> None:
+    _, follow = _talk(bot, first, then)
+    assert follow.outcome in ("answer", "clarify")
+    assert follow.topic in topics
+    assert follow.lang == lang
+
+
+def test_a_new_question_we_do_not_cover_is_not_taken_for_a_follow_up(bot: Bot) -> None:
+    _, follow = _talk(bot, "签证更新在哪里办", "今晚日本队比赛几点开始")
+    assert follow.outcome == "fallback"
+    _, follow = _talk(bot, "onde tem abrigo de evacuacao", "vai chover amanha?")
+    assert follow.outcome == "fallback"
+
+
+def test_a_follow_up_after_a_tapped_button_uses_the_tapped_entry(bot: Bot) -> None:
+    tap = bot.handle(Incoming(kind="postback", text="e:japanese.class"), Session(last_lang="tl"))
+    follow = bot.handle(Incoming(text="magkano?"), tap.session)
+    assert follow.topic in ("japanese.apply", "japanese.class") and follow.lang == "tl"
+
+
+def test_follow_ups_through_the_service_keep_topic_and_language(tmp_path: Path, bot: Bot) -> None:
+    service = Service(bot, Store(tmp_path / "s.sqlite3"), b"k")
+    first = service.handle("line", "U9", Incoming(text="how do i apply for japanese class"))
+    assert first is not None and first.lang == "en"
+    follow = service.handle("line", "U9", Incoming(text="is there one for kids too"))
+    assert follow is not None and follow.topic == "japanese.children" and follow.lang == "en"
