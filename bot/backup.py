@@ -20,7 +20,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.storage import SCHEMA_VERSION
+from bot.storage import SCHEMA_VERSION, create_private
 
 TABLES = ("interactions", "sessions", "users", "feedback")
 
@@ -79,6 +79,7 @@ def backup(source: Path, dest: Path, *, overwrite: bool = False) -> Summary:
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(f".{dest.name}.partial")
     partial.unlink(missing_ok=True)
+    create_private(partial)
     src = sqlite3.connect(str(source), timeout=30)
     out = sqlite3.connect(str(partial))
     try:
@@ -124,6 +125,7 @@ def _keep(target: Path) -> None:
         for suffix in ("", "-wal"):
             source = Path(f"{target}{suffix}")
             if source.exists():
+                create_private(f"{bak}{suffix}")
                 shutil.copyfile(source, f"{bak}{suffix}")
 
 
@@ -145,6 +147,7 @@ def restore(backup_file: Path, target: Path, *, force: bool = False) -> Summary:
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         _keep(target)
+    create_private(target)
     src = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
     dst = sqlite3.connect(str(target), timeout=30)
     try:

@@ -8,6 +8,7 @@ serialized with a lock (SQLite allows one writer at a time anyway).
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from datetime import UTC, datetime
@@ -22,6 +23,16 @@ from bot.staff.schema import migrate as migrate_staff
 SCHEMA_VERSION = 3  # 2: feedback table; 3: interactions.delivery/claimed (bot.claims)
 
 
+def create_private(path: Path | str) -> None:
+    """Create the database file 0600 if missing: SQLite gives -wal/-shm the same mode.
+
+    Resident data must not be readable by other local accounts, whatever the umask.
+    """
+    if str(path) == ":memory:":
+        return
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -30,6 +41,7 @@ class Store:
     def __init__(self, path: Path | str) -> None:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        create_private(path)
         conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self.db = sqlite_utils.Database(conn)
         self.lock = threading.RLock()

@@ -216,3 +216,22 @@ def test_a_newer_database_keeps_its_version(tmp_path: Path) -> None:
     path = tmp_path / "newer.sqlite3"
     Store(path).db.execute(f"PRAGMA user_version={SCHEMA_VERSION + 5}")
     assert Store(path).db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 5
+
+
+def test_database_and_backup_files_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    """Resident data: the db, its -wal/-shm and backups are 0600 even under a lax umask."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        db = tmp_path / "resbot.db"
+        store = Store(db)
+        write_pairs(store, 0, 3)
+        out = tmp_path / "backups" / "copy.db"
+        backup(db, out)
+        for path in (db, Path(f"{db}-wal"), Path(f"{db}-shm"), out):
+            assert path.exists(), path
+            assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path
+    finally:
+        os.umask(old)
