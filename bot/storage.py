@@ -39,16 +39,54 @@ def now_iso() -> str:
 
 class Store:
     def __init__(self, path: Path | str) -> None:
+        self.path = path
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         create_private(path)
-        conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self.db = sqlite_utils.Database(conn)
         self.lock = threading.RLock()
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA busy_timeout=5000")
+        self.closed = False
+        self.db = self._connect()
         self._migrate()
+
+    def _connect(self) -> sqlite_utils.Database:
+        conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        db = sqlite_utils.Database(conn)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA busy_timeout=5000")
+        # Deleted rows are zeroed in their page, not left readable in a free page.
+        db.execute("PRAGMA secure_delete=ON")
+        return db
+
+    def reopen(self) -> None:
+        """Connect again after `close` (an app started a second time, as tests do)."""
+        with self.lock:
+            if self.closed:
+                self.db = self._connect()
+                self.closed = False
+
+    def checkpoint(self) -> None:
+        """Copy the -wal into the database file and truncate it to zero bytes.
+
+        Until then, the page versions written before a deletion (raw platform ids
+        included) stay readable in the -wal file; call this after deleting personal
+        data. Best effort: a reader still open elsewhere may keep some frames."""
+        if str(self.path) == ":memory:":
+            return
+        with self.lock:
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def close(self) -> None:
+        """Checkpoint and close on shutdown: the last connection to close removes
+        the -wal and -shm files, so nothing deleted survives in them."""
+        with self.lock:
+            if self.closed or str(self.path) == ":memory:":
+                return  # an in-memory database would be lost, not cleaned
+            try:
+                self.checkpoint()
+            finally:
+                self.db.conn.close()
+                self.closed = True
 
     def _migrate(self) -> None:
         if not self.db.table("sessions").exists():

@@ -172,3 +172,5 @@ def forget(store: Store, user_key: str) -> None:
         )
         conn.execute("delete from sessions where user_key = ?", [user_key])
         conn.execute("update interactions set text = null where user_key = ?", [user_key])
+    # The deleted address must not stay readable in the -wal file either.
+    store.checkpoint()

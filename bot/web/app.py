@@ -132,8 +132,14 @@ def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
 
+    running: list[Starlette] = []
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # The same app may run more than once, even at once (tests): the store is
+        # reopened if an earlier run closed it, and closed by the last run to stop.
+        store.reopen()
+        running.append(app)
         for ch in channels:
             await ch.start()
         # Garbage reminders and queued broadcasts (bot.notify.scheduler).
@@ -144,6 +150,9 @@ def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
             await app.state.notify.stop()
             for ch in channels:
                 await ch.stop()
+            running.remove(app)
+            if not running:  # last: checkpoint and close, so no -wal outlives the server
+                await run_in_threadpool(store.close)
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(SecurityHeaders)

@@ -19,6 +19,7 @@ from starlette.testclient import TestClient
 import bot.channels.line as line_channel
 import bot.channels.telegram as telegram_channel
 from bot.core.dialogue import Bot
+from bot.storage import Store
 from tests.fakes import settle
 
 from .conftest import Platforms, line_event, post_line, post_tg, rows, running, sign, tg_update
@@ -108,11 +109,13 @@ def test_shutdown_waits_for_replies_on_their_way(
             content=json.dumps(tg_update(3)),
             headers={"X-Telegram-Bot-Api-Secret-Token": "reliability-telegram-secret"},
         )
-        store = client.app.state.store  # type: ignore[attr-defined]
-    # The lifespan's shutdown drained both: sent, and the claims settled.
+    # The lifespan's shutdown drained both: sent, and the claims settled (and then
+    # closed the server's connection: read the file afresh).
     assert len(platforms.replies()) == 1 and len(platforms.sends()) == 1
-    with store.lock:
-        got = [r["delivery"] for r in store.db.query("select delivery from interactions")]
+    got = [
+        r["delivery"]
+        for r in Store(tmp_path / "bot.sqlite3").db.query("select delivery from interactions")
+    ]
     assert got == ["done", "done"]
 
 
