@@ -178,7 +178,10 @@ def broadcast(
     ] = False,
     stale_after: Annotated[
         float,
-        typer.Option(help="With --resume: seconds after which a claim counts as interrupted."),
+        typer.Option(
+            help="With --resume: seconds after which a claim whose sender cannot be checked"
+            " (another host) counts as interrupted; a dead process of this host's counts at once."
+        ),
     ] = 300.0,
     list_templates: Annotated[
         bool, typer.Option("--list-templates", help="List the templates and their values.")
@@ -232,7 +235,7 @@ def broadcast(
         return
     if resume:
         outbox = _outbox(ctx, store, stale_after)
-        counts = asyncio.run(_run(outbox))
+        counts = asyncio.run(_run(outbox, wait_for_claims=True))
         typer.echo(json.dumps(counts) if as_json else f"deliveries: {_counts_line(counts)}")
         return
     if not (preview or test_to or send):
@@ -284,9 +287,9 @@ def broadcast(
     _print_status(api.status(bid), as_json)
 
 
-async def _run(outbox: Any) -> dict[str, int]:
+async def _run(outbox: Any, wait_for_claims: bool = False) -> dict[str, int]:
     try:
-        counts: dict[str, int] = await outbox.run()
+        counts: dict[str, int] = await outbox.run(wait_for_claims=wait_for_claims)
         return counts
     finally:
         await outbox.close()

@@ -6,8 +6,12 @@
 
 Never twice: a row is created once (unique `dedupe_key`) and leaves `pending`
 only through an atomic claim, so two senders (the server's scheduler and a cron
-`resbot remind`) never take the same row. After a crash, rows left `sending`
-are recovered: a LINE batch is sent again with the SAME X-Line-Retry-Key (LINE
+`resbot remind`) never take the same row. A Telegram row is claimed only once
+the rate limiter has let its request go (`next_telegram`, wait, `claim`), so
+`sending` means "the request may have left". Each claim records its sender
+("host pid"). After a crash, rows left `sending` are recovered at once when
+their sender is a dead process on this host, else once the claim is older than
+`stale_before`: a LINE batch is sent again with the SAME X-Line-Retry-Key (LINE
 answers 409 if it had accepted it, so nobody gets it twice); a Telegram message
 has no such key, so an interrupted one is marked failed ("delivery unknown")
 rather than risk a duplicate. Pending rows are simply picked up.
@@ -15,9 +19,11 @@ rather than risk a duplicate. Pending rows are simply picked up.
 
 from __future__ import annotations
 
+import os
+import socket
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.storage import Store, now_iso
@@ -32,6 +38,35 @@ LINE_MULTICAST_MAX = 500
 def iso(moment: datetime) -> str:
     """The form every timestamp of the ledger is compared in (UTC, milliseconds)."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def owner() -> str:
+    """Who claims: "host pid" of this process."""
+    return f"{socket.gethostname()} {os.getpid()}"
+
+
+def owner_alive(claimed_by: str | None) -> bool | None:
+    """Whether the claiming process still runs; None when this host cannot tell
+    (another host, or a claim from before owners were recorded)."""
+    host, _, pid = (claimed_by or "").rpartition(" ")
+    if host != socket.gethostname() or not pid.isdigit():
+        return None
+    if int(pid) == os.getpid():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it exists
+        return True
+    return True
+
+
+@dataclass(frozen=True)
+class Recovery:
+    batches: int = 0  # LINE batches to resend with their retry key
+    lost: int = 0  # Telegram messages marked failed (delivery unknown)
+    waiting: dict[str, float] = field(default_factory=dict)  # live/unknown owner -> s left
 
 
 @dataclass(frozen=True)
@@ -116,24 +151,42 @@ def screen(store: Store, now: datetime) -> None:
         )
 
 
-def recover(store: Store, stale_before: datetime) -> tuple[int, int]:
-    """Rows left `sending` by a sender that died: (LINE batches to resend with their
-    retry key, Telegram messages marked failed as "delivery unknown")."""
+def recover(store: Store, stale_before: datetime) -> Recovery:
+    """Settle rows left `sending` by a sender that died: at once when it was a process
+    of this host that is gone, else when the claim is older than `stale_before`.
+    Claims of a live (or uncheckable) sender that are not stale yet are left to it;
+    `waiting` says whose and how many seconds until they would count as stale."""
     cutoff, ts = iso(stale_before), now_iso()
     with transaction(store):
         conn = store.db.conn
+        held = conn.execute(
+            "select claimed_by, max(claimed) from notify_deliveries where status = 'sending'"
+            " and channel = 'telegram' group by claimed_by union all"
+            " select claimed_by, max(updated) from notify_batches where state = 'sending'"
+            " group by claimed_by"
+        ).fetchall()
+        dead = sorted({str(o) for o, _ in held if o is not None and owner_alive(o) is False})
+        marks = ", ".join("?" * len(dead))
         batches = conn.execute(
             "update notify_batches set state = 'retry', updated = ?"
-            " where state = 'sending' and updated <= ?",
-            [ts, cutoff],
+            f" where state = 'sending' and (updated <= ? or claimed_by in ({marks}))",
+            [ts, cutoff, *dead],
         ).rowcount
         messages = conn.execute(
             "update notify_deliveries set status = 'failed', updated = ?,"
             " error = 'interrupted while sending: delivery unknown, not resent'"
-            " where status = 'sending' and channel = 'telegram' and claimed <= ?",
-            [ts, cutoff],
+            " where status = 'sending' and channel = 'telegram'"
+            f" and (claimed <= ? or claimed_by in ({marks}))",
+            [ts, cutoff, *dead],
         ).rowcount
-    return batches, messages
+    waiting: dict[str, float] = {}
+    for who, latest in held:
+        if who in dead or latest is None or latest <= cutoff:
+            continue
+        left = (datetime.fromisoformat(latest) - stale_before).total_seconds()
+        name = str(who or "an unrecorded sender")
+        waiting[name] = max(waiting.get(name, 0.0), left)
+    return Recovery(batches, messages, waiting)
 
 
 def next_line_batch(store: Store, limit: int = LINE_MULTICAST_MAX) -> LineBatch | None:
@@ -150,8 +203,9 @@ def next_line_batch(store: Store, limit: int = LINE_MULTICAST_MAX) -> LineBatch 
         if retry is not None:
             batch_id, key, message_id = retry
             conn.execute(
-                "update notify_batches set state = 'sending', updated = ? where id = ?",
-                [ts, batch_id],
+                "update notify_batches set state = 'sending', updated = ?, claimed_by = ?"
+                " where id = ?",
+                [ts, owner(), batch_id],
             )
         else:
             first = conn.execute(
@@ -162,16 +216,16 @@ def next_line_batch(store: Store, limit: int = LINE_MULTICAST_MAX) -> LineBatch 
                 return None
             message_id, key = first[0], str(uuid.uuid4())
             batch_id = conn.execute(
-                "insert into notify_batches (channel, retry_key, message_id, created, updated)"
-                " values ('line', ?, ?, ?, ?)",
-                [key, message_id, ts, ts],
+                "insert into notify_batches (channel, retry_key, message_id, created, updated,"
+                " claimed_by) values ('line', ?, ?, ?, ?, ?)",
+                [key, message_id, ts, ts, owner()],
             ).lastrowid
             conn.execute(
                 "update notify_deliveries set status = 'sending', batch_id = ?, claimed = ?,"
-                " attempts = attempts + 1, updated = ? where id in (select id from"
-                " notify_deliveries where status = 'pending' and channel = 'line'"
+                " claimed_by = ?, attempts = attempts + 1, updated = ? where id in (select id"
+                " from notify_deliveries where status = 'pending' and channel = 'line'"
                 " and message_id = ? order by id limit ?)",
-                [batch_id, ts, ts, message_id, limit],
+                [batch_id, ts, owner(), ts, message_id, limit],
             )
         rows = conn.execute(
             "select d.id, r.address from notify_deliveries d left join notify_recipients r"
@@ -205,28 +259,44 @@ def finish_batch(store: Store, batch: LineBatch, status: str, error: str | None 
         )
 
 
-def claim_telegram(store: Store) -> Job | None:
-    """Take the oldest pending Telegram row (None when there is none)."""
+def next_telegram(store: Store, after: int = 0) -> Job | None:
+    """The oldest pending Telegram row after id `after`, NOT claimed: the caller
+    waits for the rate limiter, then `claim`s it (None when there is none). A row
+    whose address was deleted is cancelled on the way."""
     while True:
-        ts = now_iso()
-        with transaction(store):
-            conn = store.db.conn
-            row = conn.execute(
+        with store.lock:
+            row = store.db.conn.execute(
                 "select d.id, r.address, d.user_key, d.message_id from notify_deliveries d"
                 " left join notify_recipients r on r.user_key = d.user_key"
                 " and r.channel = 'telegram' where d.status = 'pending'"
-                " and d.channel = 'telegram' order by d.id limit 1"
+                " and d.channel = 'telegram' and d.id > ? order by d.id limit 1",
+                [after],
             ).fetchone()
-            if row is None:
-                return None
-            status = "sending" if row[1] else "cancelled"
-            conn.execute(
-                "update notify_deliveries set status = ?, claimed = ?, updated = ?,"
-                " attempts = attempts + 1, error = ? where id = ?",
-                [status, ts, ts, None if row[1] else "data deleted", row[0]],
-            )
+        if row is None:
+            return None
         if row[1]:
             return Job(int(row[0]), str(row[1]), str(row[2]), int(row[3]))
+        after = int(row[0])
+        with store.lock:
+            store.db.conn.execute(
+                "update notify_deliveries set status = 'cancelled', error = 'data deleted',"
+                " updated = ? where id = ? and status = 'pending'",
+                [now_iso(), after],
+            )
+
+
+def claim(store: Store, delivery_id: int) -> bool:
+    """Mark a pending row `sending` (its request is about to go); False when another
+    sender took it first."""
+    ts = now_iso()
+    with store.lock:
+        cur = store.db.conn.execute(
+            "update notify_deliveries set status = 'sending', claimed = ?, claimed_by = ?,"
+            " updated = ?, attempts = attempts + 1, error = null"
+            " where id = ? and status = 'pending'",
+            [ts, owner(), ts, delivery_id],
+        )
+    return cur.rowcount == 1
 
 
 def finish(store: Store, delivery_id: int, status: str, error: str | None = None) -> None:

@@ -1,22 +1,29 @@
-"""The platforms' sending limits, and the token buckets that keep them.
+"""The platforms' sending limits, and the windows that keep them.
 
 LINE: a multicast names at most 500 recipients (one message per language group,
 split in calls of 500). Telegram: about 30 messages a second overall and one a
-second to the same chat; beyond that it answers 429. Both buckets are aiolimiter
-leaky buckets of size one (python-telegram-bot's own rate limiter is built on
-it), so sends are spaced evenly: no 1-second window ever holds more than the
-rate. Tests scale the rates by configuration; `min_seconds` is the arithmetic.
+second to the same chat; beyond that it answers 429. The overall limit is a
+sliding window over the last 30 sends, each counted from when its request
+ENDED (its answer or error came back), not when it left: Telegram received it
+somewhere in between, so a 31st request leaving 1 s after the end of the
+oldest can never make 31 in any second at Telegram's side, whatever the network
+jitter (booking the start lets a jittered burst reach Telegram 34-36 in a second
+on a busy machine). The cost is one request's latency a second. A late wake-up
+delays only its own send; a one-token bucket (aiolimiter's AsyncLimiter(1, 1/30))
+loses every wake-up's lateness 30 times a second: 27.9-28.9/s measured. The
+same window of one keeps each chat's 1 s spacing. Tests scale the rates by
+configuration; `telegram_min_seconds` is the arithmetic.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import os
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
-
-from aiolimiter import AsyncLimiter
 
 T = TypeVar("T")
 PRUNE_ABOVE = 5000  # chats remembered by the per-chat buckets before idle ones are dropped
@@ -50,6 +57,12 @@ class Limits:
             ),
         )
 
+    def telegram_window(self) -> tuple[int, float]:
+        """(N, seconds): at most N sends in any window of N / rate seconds (a rate
+        below 1/s keeps its own spacing)."""
+        count = max(1, math.floor(self.telegram_per_second))
+        return count, count / self.telegram_per_second
+
     def chunks(self, items: Sequence[T]) -> list[Sequence[T]]:
         """LINE multicast calls for one message: 500 recipients each."""
         size = self.line_multicast_max
@@ -59,30 +72,93 @@ class Limits:
         return sum(math.ceil(n / self.line_multicast_max) for n in recipients_per_message)
 
     def telegram_min_seconds(self, messages: int, most_to_one_chat: int = 1) -> float:
-        """The least time `messages` Telegram sends can take: the overall rate, or the
-        per-chat spacing of the chat that gets the most, whichever is longer."""
+        """The least time `messages` Telegram sends can take: the overall window (a
+        burst of up to N, then N more each window), or the per-chat spacing of the
+        chat that gets the most, whichever is longer."""
         if messages <= 0:
             return 0.0
-        overall = (messages - 1) / self.telegram_per_second
+        count, period = self.telegram_window()
+        overall = (messages - 1) // count * period
         per_chat = (max(most_to_one_chat, 1) - 1) * self.telegram_chat_interval
         return max(overall, per_chat)
 
 
+class Booking:
+    """One send in a window: in flight (at = inf) until `done` stamps its end."""
+
+    __slots__ = ("at", "clock")
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.at, self.clock = math.inf, clock
+
+    def done(self) -> None:
+        self.at = self.clock()
+
+
+class SlidingWindow:
+    """At most `count` sends in any `period` seconds, each counted until `period`
+    after its request ended (a send in flight holds its place). Not bound to an
+    event loop: it only sleeps."""
+
+    def __init__(self, count: int, period: float, clock: Callable[[], float] = time.monotonic):
+        self.count = max(1, count)
+        self.period = period
+        self.clock = clock
+        self.bookings: list[Booking] = []
+
+    def delay(self) -> float:
+        """Seconds until a place is free (0.0: free now)."""
+        since = self.clock() - self.period
+        self.bookings = [b for b in self.bookings if b.at > since]
+        if len(self.bookings) < self.count:
+            return 0.0
+        # A send in flight frees its place `period` after it ends: not before then.
+        oldest = min(b.at for b in self.bookings)
+        return self.period if oldest == math.inf else oldest - since
+
+    def take(self) -> Booking:
+        booking = Booking(self.clock)
+        self.bookings.append(booking)
+        return booking
+
+
 class TelegramLimiter:
-    """Waits so sends keep Telegram's overall and per-chat rates."""
+    """Waits so sends keep Telegram's overall and per-chat rates.
 
-    def __init__(self, limits: Limits) -> None:
+    `wait` returns when a send may go and books it at once (no await in between),
+    so the caller must send right away (claim the row, make the request) and call
+    the function it returns when the request has ended, however it ended."""
+
+    def __init__(
+        self,
+        limits: Limits,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.limits = limits
-        self.overall = AsyncLimiter(1, 1.0 / limits.telegram_per_second)
-        self.chats: dict[str, AsyncLimiter] = {}
+        self.clock, self.sleep = clock, sleep
+        self.overall = SlidingWindow(*limits.telegram_window(), clock=clock)
+        self.chats: dict[str, SlidingWindow] = {}
 
-    async def wait(self, chat_id: str) -> None:
+    async def wait(self, chat_id: str) -> Callable[[], None]:
         chat = self.chats.get(chat_id)
         if chat is None:
             if len(self.chats) > PRUNE_ABOVE:
-                # Forget chats whose bucket is empty again: they may send at once anyway.
-                self.chats = {k: v for k, v in self.chats.items() if not v.has_capacity()}
-            chat = self.chats[chat_id] = AsyncLimiter(1, self.limits.telegram_chat_interval)
-        # The chat's turn first: waiting for it must not hold an overall slot.
-        await chat.acquire()
-        await self.overall.acquire()
+                # Forget chats with nothing in their window: they may send now anyway.
+                self.chats = {k: v for k, v in self.chats.items() if v.delay() > 0}
+            interval = self.limits.telegram_chat_interval
+            chat = self.chats[chat_id] = SlidingWindow(1, interval, clock=self.clock)
+        # The chat's turn first: waiting for it must not hold an overall place. Both
+        # are booked together, once both are free.
+        while True:
+            wait = chat.delay() or self.overall.delay()
+            if wait <= 0:
+                break
+            await self.sleep(wait)
+        mine, everyone = chat.take(), self.overall.take()
+
+        def done() -> None:
+            mine.done()
+            everyone.done()
+
+        return done

@@ -1,9 +1,11 @@
 """Sends every pending delivery through the senders, and picks up after a crash.
 
-A run first recovers rows a dead sender left `sending` (see `ledger`), settles
-rows that must not go (expired, blocked, unsubscribed), then drains the ledger:
-LINE in multicast batches of one message (500 recipients a call), Telegram with
-a few workers sharing the rate limiter. Any number of runs may overlap (the
+A run first recovers rows a dead sender left `sending` (see `ledger`: at once
+when it was a process of this host that is gone, else after `stale_after`),
+settles rows that must not go (expired, blocked, unsubscribed), then drains the
+ledger: LINE in multicast batches of one message (500 recipients a call),
+Telegram with a few workers sharing the rate limiter; a Telegram row is claimed
+only when the limiter lets its request go. Any number of runs may overlap (the
 server's scheduler, `resbot broadcast --send`, a cron `resbot remind`): claims
 are atomic, so each row is sent by one of them.
 """
@@ -15,6 +17,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from bot.config import Settings
 from bot.core.types import Reply
@@ -26,7 +29,9 @@ from .retry import RetryPolicy
 from .senders import LineSender, Outcome, TelegramSender, describe
 
 log = logging.getLogger("resbot.notify")
-STALE_AFTER = 300.0  # seconds a claim may stay `sending` before it is taken as interrupted
+# Seconds a claim of a live or uncheckable sender (another host) may stay `sending`
+# before it counts as interrupted; a dead process on this host is recovered at once.
+STALE_AFTER = 300.0
 
 
 def utcnow() -> datetime:
@@ -48,19 +53,37 @@ class Outbox:
             self._messages[message_id] = messages.get(self.store, message_id)
         return self._messages[message_id]
 
-    async def run(self, now: datetime | None = None) -> dict[str, int]:
-        """Deliver everything pending; returns the ledger's counts per status."""
-        batches, lost = ledger.recover(self.store, utcnow() - timedelta(seconds=self.stale_after))
-        if batches or lost:
+    async def run(
+        self, now: datetime | None = None, wait_for_claims: bool = False
+    ) -> dict[str, int]:
+        """Deliver everything pending; returns the ledger's counts per status.
+
+        `wait_for_claims` (`--resume`): when claims of a sender that may be alive
+        (another host) are not stale yet, wait until they are, saying so, and
+        recover them then; otherwise they are left to their sender."""
+        self._recover()
+        ledger.screen(self.store, now or self.clock())
+        await asyncio.gather(self._line(), self._telegram())
+        while wait_for_claims and (held := self._recover().waiting):
+            seconds = max(held.values())
+            log.warning(
+                "waiting %.0f s for the claims of %s to expire", seconds, ", ".join(sorted(held))
+            )
+            await asyncio.sleep(seconds + 0.01)
+            self._recover()
+            await asyncio.gather(self._line(), self._telegram())
+        return ledger.counts(self.store)
+
+    def _recover(self) -> ledger.Recovery:
+        found = ledger.recover(self.store, utcnow() - timedelta(seconds=self.stale_after))
+        if found.batches or found.lost:
             log.warning(
                 "resuming after an interruption: %d LINE batch(es) resent with their retry key,"
                 " %d Telegram message(s) marked failed (delivery unknown)",
-                batches,
-                lost,
+                found.batches,
+                found.lost,
             )
-        ledger.screen(self.store, now or self.clock())
-        await asyncio.gather(self._line(), self._telegram())
-        return ledger.counts(self.store)
+        return found
 
     async def close(self) -> None:
         for sender in (self.line, self.telegram):
@@ -101,16 +124,26 @@ class Outbox:
             if sender.bot is None:
                 await sender.start()
 
+        last = 0  # rows up to here are taken by a worker of this run
+
         async def worker() -> None:
+            nonlocal last
             while True:
-                job = ledger.claim_telegram(self.store)
+                job = ledger.next_telegram(self.store, last)
                 if job is None:
                     return
+                last = job.id  # no await since the query: the next worker takes the next row
                 try:
-                    outcome = await sender.send(job.address, self.message(job.message_id))
+                    outcome = await sender.send(
+                        job.address,
+                        self.message(job.message_id),
+                        claim=partial(ledger.claim, self.store, job.id),
+                    )
                 except Exception as exc:  # one bad message must not stop the others
                     log.exception("Telegram send raised")
                     outcome = Outcome("failed", describe(exc))
+                if outcome.status == "taken":
+                    continue
                 ledger.finish(self.store, job.id, outcome.status, outcome.error)
                 if outcome.status == "blocked":
                     # Telegram's 403: the resident blocked the bot; stop messaging them.

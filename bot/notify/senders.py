@@ -50,7 +50,7 @@ from .retry import Classifier, RetryPolicy
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # sent | failed | blocked
+    status: str  # sent | failed | blocked | taken (another sender claimed it: nothing sent)
     error: str | None = None
 
 
@@ -179,6 +179,10 @@ def _telegram_retry_after(exc: BaseException) -> float | None:
 TELEGRAM_ERRORS = Classifier(_telegram_transient, _telegram_retry_after)
 
 
+class _Taken(Exception):
+    """Another sender claimed the row while this one waited for the limiter."""
+
+
 class TelegramSender:
     channel = "telegram"
 
@@ -208,28 +212,40 @@ class TelegramSender:
         )
         self.bot = Bot(self.token, base_url=self.base_url, request=request)
         await self.bot.initialize()
-        # aiolimiter buckets belong to one event loop: new loop, new buckets.
-        self.limiter = TelegramLimiter(self.limits)
+        self.limiter = TelegramLimiter(self.limits)  # a new run starts with empty windows
 
     async def close(self) -> None:
         if self.bot is not None:
             await self.bot.shutdown()
             self.bot = None
 
-    async def send(self, chat_id: str, replies: list[Reply]) -> Outcome:
+    async def send(
+        self, chat_id: str, replies: list[Reply], claim: Callable[[], bool] | None = None
+    ) -> Outcome:
+        """Every part of the message, each request when the limiter lets it go (retries
+        too). `claim` runs once, right before the first request leaves (after the wait):
+        False means another sender took the row, and nothing is sent ("taken")."""
         assert self.bot is not None, "TelegramSender.start() was not called"
         bot = self.bot
         texts = [t for r in replies for t in split_text(r.text, MAX_TEXT)]
         markup = keyboard(replies)
+        pending_claim = [claim] if claim is not None else []
         for i, text in enumerate(texts):
             last = i == len(texts) - 1
 
             async def once(text: str = text, last: bool = last) -> None:
-                await self.limiter.wait(chat_id)
-                await bot.send_message(chat_id, text, reply_markup=markup if last else None)
+                done = await self.limiter.wait(chat_id)
+                try:
+                    if pending_claim and not pending_claim.pop()():
+                        raise _Taken
+                    await bot.send_message(chat_id, text, reply_markup=markup if last else None)
+                finally:
+                    done()  # its place in the window counts from here
 
             try:
                 await retry.call(once, self.policy, TELEGRAM_ERRORS)
+            except _Taken:
+                return Outcome("taken")
             except Forbidden as exc:
                 return Outcome("blocked", describe(exc))
             except TimedOut as exc:

@@ -13,7 +13,8 @@ never copied into the log, the deliveries or the reports.
     notify_subscriptions  (user_key, kind) PK, option ("evening"/"morning" for garbage)
     notify_messages       one rendered message (JSON replies), shared by many deliveries
     notify_broadcasts     a staff broadcast: template/text per language, target, state
-    notify_batches        one LINE multicast call: its X-Line-Retry-Key, for safe retries
+    notify_batches        one LINE multicast call: its X-Line-Retry-Key, for safe retries;
+                          `claimed_by` ("host pid") lets a restart see its sender is dead
     notify_deliveries     one row per (recipient, message): pending -> sending ->
                           sent / failed / blocked / cancelled / skipped; `dedupe_key` is
                           unique, so a reminder (garbage:<user_key>:<date>) or a
@@ -73,7 +74,8 @@ create table if not exists notify_batches (
     message_id integer not null,
     state text not null default 'sending',
     created text not null,
-    updated text not null
+    updated text not null,
+    claimed_by text
 );
 create table if not exists notify_deliveries (
     id integer primary key,
@@ -92,7 +94,8 @@ create table if not exists notify_deliveries (
     expires text,
     created text not null,
     updated text not null,
-    claimed text
+    claimed text,
+    claimed_by text
 );
 create index if not exists notify_deliveries_status on notify_deliveries (status, channel);
 create index if not exists notify_deliveries_broadcast on notify_deliveries (broadcast_id);
@@ -125,3 +128,8 @@ def migrate(db: sqlite_utils.Database) -> None:
     is overwritten on disk, not left readable in a free page of the file."""
     db.conn.execute("PRAGMA secure_delete = ON")
     db.conn.executescript(SCHEMA)
+    for table in ("notify_deliveries", "notify_batches"):
+        # `claimed_by` ("host pid" of the sender) came later: add it to older files.
+        columns = {row[1] for row in db.conn.execute(f"pragma table_info({table})")}
+        if "claimed_by" not in columns:
+            db.conn.execute(f"alter table {table} add column claimed_by text")
