@@ -34,6 +34,8 @@ class Settings:
     cookie_secure: bool
     rate_burst: int = 20  # per-user rate limit on the chat channels (bot.throttle)
     rate_per_second: float = 1.0  # 0 turns the limit off
+    # Reverse proxies whose X-Forwarded-For is believed (bot.clientaddr), e.g. "127.0.0.1".
+    trusted_proxies: str = ""
 
     @property
     def line_enabled(self) -> bool:
@@ -90,6 +92,7 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         "cookie_secure": config("RESBOT_COOKIE_SECURE", cast=bool, default=False),
         "rate_burst": config("RESBOT_RATE_BURST", cast=int, default=20),
         "rate_per_second": config("RESBOT_RATE_PER_SECOND", cast=float, default=1.0),
+        "trusted_proxies": config("RESBOT_TRUSTED_PROXIES", cast=str, default=""),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -27,6 +27,7 @@ from bot.core.topics import load_topics
 
 from . import labels
 from .labels import Label
+from .percent import percent
 from .report import Report
 from .stats import NONE
 
@@ -182,7 +183,7 @@ class Painter:
             )
             ax.bar_label(
                 bars,
-                labels=[f"{v:,} ({v / whole:.0%})" if whole else f"{v:,}" for v in values],
+                labels=[f"{v:,} ({percent(v / whole, 0)})" if whole else f"{v:,}" for v in values],
                 padding=4,
             )
             ax.set_xlabel(self.text(("質問数", "Questions")))

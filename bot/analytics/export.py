@@ -16,6 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.spreadsheet import safe_cell
 
+from .percent import percent
 from .report import Report
 from .tables import Table
 
@@ -111,7 +112,7 @@ def _widths(ws: Worksheet, table: Table) -> None:
     last_data_row = 1 + len(table.rows) + (table.totals is not None)
     for i, column in enumerate(table.columns, 1):
         cells = [
-            "" if v is None else f"{v:.1%}" if isinstance(v, float) else f"{v:,}"
+            "" if v is None else percent(v) if isinstance(v, float) else f"{v:,}"
             if isinstance(v, int) else str(v)
             for (v,) in ws.iter_rows(
                 min_row=2, max_row=last_data_row, min_col=i, max_col=i, values_only=True

@@ -35,6 +35,7 @@ import sqlite_utils
 from bot.core.topics import load_topics
 from bot.notify.stats import monthly_counts
 
+from .percent import round_half_up
 from .periods import Period
 
 NONE = "(none)"  # the key for questions without a topic (or language)
@@ -48,7 +49,7 @@ _QUESTIONS = (
 
 def rate(part: float, whole: float) -> float | None:
     """A share rounded for reports; None when there is nothing to divide."""
-    return round(part / whole, 4) if whole else None
+    return round_half_up(part / whole, 4) if whole else None
 
 
 @dataclass(frozen=True)

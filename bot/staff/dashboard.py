@@ -17,6 +17,7 @@ import sqlite_utils
 from bot.analytics import Month, Report, build_report, load_indicators, tables
 from bot.analytics.kpi import KPI_FILE, KpiError, approved_translations
 from bot.analytics.labels import METRICS
+from bot.analytics.percent import percent
 from bot.analytics.tables import Table
 from bot.core.knowledge import KnowledgeBase
 from bot.storage import Store
@@ -56,7 +57,7 @@ def cell(value: object) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
-        return f"{value:.1%}"
+        return percent(value)
     return str(value)
 
 

@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from bot.channels.webchat import WebChat
+from bot.clientaddr import parse_networks
 from bot.config import Settings
 from bot.core.dialogue import Bot
 from bot.core.langs import LANGS, NATIVE_NAMES
@@ -116,19 +117,19 @@ def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
         }
         return JSONResponse(body, status_code=200 if db == "ok" else 503)
 
+    # Read per request: `app.state.notify` exists once the lifespan started.
+    staff = staff_app(
+        service, store, settings.cookie_secure, lambda: getattr(app.state, "notify", None)
+    )
+    # Staff login limits count the client behind the proxy (bot.clientaddr).
+    staff.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     routes += [
         Route("/", index),
         Route("/chat", index),
         Route("/api/chat", webchat.api, methods=["POST"]),
         Route("/healthz", healthz),
         Route("/openapi.json", openapi_json),
-        Mount(
-            "/staff",
-            # Read per request: `app.state.notify` exists once the lifespan started.
-            staff_app(
-                service, store, settings.cookie_secure, lambda: getattr(app.state, "notify", None)
-            ),
-        ),
+        Mount("/staff", staff),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
 
@@ -158,6 +159,7 @@ def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.state.service = service
+    app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     app.state.channels = channels  # their `background` replies (tests wait on them)
     app.state.store = store
     return app

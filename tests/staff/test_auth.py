@@ -176,3 +176,29 @@ def test_staff_pages_carry_security_headers_and_no_store(client: TestClient) -> 
         assert "script-src 'self'" in res.headers["content-security-policy"]
         assert res.headers["x-frame-options"] == "DENY"
         assert res.headers["cache-control"] == "no-store"
+
+
+def test_behind_a_trusted_proxy_the_limit_counts_the_forwarded_client(
+    tmp_path: Path, knowledge: Path, copied_bot: Bot
+) -> None:
+    settings = load_settings(
+        env_file=None,
+        db_path=tmp_path / "proxied.sqlite3",
+        knowledge=knowledge,
+        trusted_proxies="127.0.0.1",
+    )
+    app = create_app(settings, copied_bot)
+    staff_of(app).accounts.add("vera", Role.editor, PASSWORD)
+    proxied = {"x-forwarded-for": "198.51.100.7"}
+    with TestClient(app, client=("127.0.0.1", 50000)) as client:
+        for _ in range(MAX_FAILURES):
+            token = csrf(client.get("/staff/login").text)
+            res = client.post(
+                "/staff/login",
+                data={"name": "vera", "password": "x", "csrf": token},
+                headers=proxied,
+            )
+            assert res.status_code == 401
+    limiter = staff_of(app).limiter
+    assert limiter.retry_after("vera", "198.51.100.7") is not None
+    assert limiter.retry_after("vera", "127.0.0.1") is None  # not the proxy's address

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from ...clientaddr import client_address
 from ..http import Staff, base, form_text, new_token, page, redirect, session_of
 from ..sessions import COOKIE
 
@@ -28,7 +29,7 @@ def _safe_next(request: Request, target: str) -> str:
 
 
 def _ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return client_address(request)
 
 
 class AuthViews:
