@@ -117,6 +117,7 @@ def _length(sentence: str) -> int:
 def lint(text: str, settings: Settings) -> list[Finding]:
     """Every rule the text breaks, sentence by sentence."""
     findings: list[Finding] = []
+    flagged: set[tuple[str, str]] = set()  # (rule, word): each word is reported once
     for s in sentences(text):
         body = _URL.sub("", _PLACEHOLDER.sub("", s))
         if _length(s) > MAX_SENTENCE:
@@ -133,9 +134,15 @@ def lint(text: str, settings: Settings) -> list[Finding]:
                 findings.append(Finding("double-negative", s, f"double negative {form!r}"))
                 break
         for run in _KANJI_RUN.findall(body):
+            if ("kanji-run", run) in flagged:
+                continue
+            flagged.add(("kanji-run", run))
             findings.append(Finding("kanji-run", s, f"{len(run)} kanji in a row: {run}"))
         for word in _KATAKANA.findall(body):
+            if ("katakana", word) in flagged:
+                continue
             if word.strip("ー・") and not _allowed(word, settings.allowed_katakana):
+                flagged.add(("katakana", word))
                 findings.append(
                     Finding("katakana", s, f"loanword {word!r}: use a Japanese word or allow it")
                 )

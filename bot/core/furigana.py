@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from .counters import counter_rules, read_number_group
 from .normalize import japanese_tagger, kata_to_hira
 
 _KANJI_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆]")
@@ -51,14 +52,36 @@ def _ruby(surface: str, reading: str) -> str:
     return f"{surface[:head]}{core}({core_reading}){surface[len(surface) - tail :]}"
 
 
-def _plain(text: str) -> str:
+def _plain(text: str, before: str = "") -> str:
+    """Furigana for text without overrides; `before` is the raw text preceding it."""
     # Adjacent all-kanji words form one group (日本語 -> 日本語(にほんご)), which reads
     # better in chat than a bracket after every part of a compound.
     groups: list[list[str]] = []  # [white_space, surface, reading]
-    for word in japanese_tagger()(text):
+    words = list(japanese_tagger()(text))
+    surfaces = [w.surface for w in words]
+    spaced = [bool(w.white_space) for w in words]
+    rules = counter_rules()
+    consumed = 0  # characters of `text` before word i
+    i = 0
+    while i < len(words):
+        word = words[i]
+        start = consumed + len(word.white_space)
+        context = before + text[:start]
+        # Number + counter first (1日 ついたち, 2人 ふたり): rules in counter_readings.yaml.
+        group = read_number_group(surfaces[i:], spaced[i:], context)
+        if group is not None:
+            surface = "".join(surfaces[i : i + group.size])
+            groups.append([word.white_space, surface, group.reading])
+            consumed = start + len(surface)
+            i += group.size
+            continue
+        consumed = start + len(word.surface)
+        i += 1
         surface = word.surface
         kana = getattr(word.feature, "kana", None)
         reading = kata_to_hira(kana) if kana and kana != "*" else ""
+        if surface == "方" and rules.kata_before.search(context):
+            reading = "かた"  # 外国人の方: a person, not a direction
         whole_kanji = bool(_KANJI_RE.fullmatch(surface[0])) and all(
             _KANJI_RE.match(c) for c in surface
         )
@@ -76,8 +99,9 @@ def _plain(text: str) -> str:
             continue
         groups.append([word.white_space, surface, reading])
     # The tagger keeps the space before a word, not after the last one ("ごみ: " + a
-    # date read from readings.yaml must not become "ごみ:12月").
-    trailing = text[len(text.rstrip()) :]
+    # date read from readings.yaml must not become "ごみ:12月"). A full-width space is
+    # a word of its own, so only what no word covered is added back.
+    trailing = text[consumed:]
     return "".join(ws + (_ruby(s, r) if r else s) for ws, s, r in groups) + trailing
 
 
@@ -92,18 +116,21 @@ def add_furigana(text: str, readings: dict[str, str] | None = None) -> str:
     out: list[str] = []
     for line in text.split("\n"):
         parts: list[str] = []
+        seen = ""  # raw text of the line so far: context for 4月1日, 外国人の方
         for chunk in _PLACEHOLDER_RE.split(line):
             if not chunk:
                 continue
             if _PLACEHOLDER_RE.fullmatch(chunk):
                 parts.append(chunk)
+                seen += chunk
                 continue
             pos = 0
             if override_re is not None:
                 for m in override_re.finditer(chunk):
-                    parts.append(_plain(chunk[pos : m.start()]))
+                    parts.append(_plain(chunk[pos : m.start()], seen + chunk[:pos]))
                     parts.append(_ruby(m.group(0), readings[m.group(0)]))
                     pos = m.end()
-            parts.append(_plain(chunk[pos:]))
+            parts.append(_plain(chunk[pos:], seen + chunk[:pos]))
+            seen += chunk
         out.append("".join(parts))
     return "\n".join(out)

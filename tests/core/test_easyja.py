@@ -62,3 +62,13 @@ def test_a_reviewed_exception_is_accepted() -> None:
 def test_shipped_settings_load() -> None:
     cfg = Settings.load(Path(__file__).resolve().parents[2] / "knowledge" / "easyja.yaml")
     assert "ペットボトル" in cfg.allowed_katakana and "避難所" in cfg.hard_words
+
+
+def test_a_flagged_word_is_reported_once_per_text() -> None:
+    text = (
+        "ハザードマップを　見て　ください。ハザードマップは　くやくしょに　あります。"
+        "外国人住民相談窓口に　きて　ください。外国人住民相談窓口は　２かいです。"
+    )
+    found = [(f.rule, f.detail) for f in lint(text, SETTINGS)]
+    assert [r for r, _ in found].count("katakana") == 1
+    assert [r for r, _ in found].count("kanji-run") == 1
