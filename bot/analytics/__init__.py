@@ -10,7 +10,6 @@ from pathlib import Path
 
 from bot.core.knowledge import KnowledgeBase
 
-from .export import write_csv, write_json, write_xlsx
 from .kpi import Indicator, KpiError, approved_translations, load_indicators
 from .periods import DEFAULT_TZ, Month, Period
 from .report import Report, build_report
@@ -21,6 +20,9 @@ FORMATS = ("json", "csv", "xlsx", "png")
 
 def write(report: Report, fmt: str, out: Path, kb: KnowledgeBase | None = None) -> list[Path]:
     """Write the report in one format into the folder `out`; returns the files."""
+    # openpyxl is heavy (~20 MB): imported only when a report is written, not by `serve`
+    from .export import write_csv, write_json, write_xlsx
+
     if fmt == "json":
         return write_json(report, out)
     if fmt == "csv":
