@@ -45,6 +45,9 @@ def main_options(
 def _register() -> None:
     # Sub-commands live in their own modules; importing registers them on `app`.
     from . import ask, chat, db, notify, platforms, report, retention, serve, staff, translate  # noqa: F401
+    from .shelters import shelters_app
+
+    app.add_typer(shelters_app, name="shelters")
 
     try:
         from .garbage import garbage_app

@@ -12,6 +12,8 @@ from bot.core.knowledge import load_knowledge
 from bot.core.langs import LANGS
 from bot.core.phrases import load_phrases
 from bot.core.translation_sync import sync_translations
+from bot.garbage import today
+from bot.shelters import store as shelter_store
 
 from .context import settings
 
@@ -32,6 +34,10 @@ def kb_check(ctx: typer.Context) -> None:
         typer.echo(f"warning: {w}", err=True)
     for e in report.errors:
         typer.echo(f"error: {e}", err=True)
+    shelter_lines = shelter_store.check_lines(settings(ctx).knowledge_dir, today())
+    for line in shelter_lines:
+        typer.echo(line, err=True)
+    report.warnings += [line for line in shelter_lines if ": warning: " in line]
     topics = {e.topic for e in kb.entries.values()}
     summary = (
         f"{len(kb.entries)} entries, {len(topics)}/{len(kb.topics.topics)} topics, "

@@ -1,0 +1,1 @@
+"""Designated evacuation sites (GSI open data, design.md §5a): geometry and vocabulary."""
