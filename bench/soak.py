@@ -53,10 +53,12 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from bench.questions import QUESTIONS  # noqa: E402
+from bot.channels.webchat import sign_sid  # noqa: E402
 
 LINE_SECRET = "soak-line-channel-secret"
 TG_TOKEN = "123456:SOAK-TOKEN"
 TG_SECRET = "soak-telegram-secret"
+SECRET_KEY = "soak-secret-key"
 LANG_CODES = ["vi", "pt", "es", "tl", "en", "zh", "ja"]
 POSTBACKS = ["menu", "langmenu", "cat:garbage", "cat:disaster"]
 CHANNELS = ("line", "telegram", "web")
@@ -281,7 +283,8 @@ class Driver:
     async def web(self, n: int, phase: str, text: str) -> None:
         user = self.rng.randrange(self.args.users)
         payload = {"postback": text} if text in POSTBACKS else {"text": text}
-        headers = {"Content-Type": "application/json", "Cookie": f"resbot_sid=soak{user:020d}"}
+        sid = sign_sid(SECRET_KEY.encode(), f"soak{user:020d}")  # as the server signs it
+        headers = {"Content-Type": "application/json", "Cookie": f"resbot_sid={sid}"}
         status, ms = await self.post("/api/chat", json.dumps(payload).encode(), headers)
         if self.record(phase, "web", status, ms):
             self.books.web_accepted += 1
@@ -465,7 +468,7 @@ def soak(args: argparse.Namespace) -> int:
         env = {
             **os.environ,
             "RESBOT_DB": str(db),
-            "RESBOT_SECRET_KEY": "soak-secret-key",
+            "RESBOT_SECRET_KEY": SECRET_KEY,
             "LINE_CHANNEL_SECRET": LINE_SECRET,
             "LINE_CHANNEL_ACCESS_TOKEN": "soak-line-token",
             "LINE_API_BASE": f"{api}/line",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,7 +18,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from bot import health
+from bot import health, retention
 from bot.channels.webchat import WebChat
 from bot.clientaddr import parse_networks
 from bot.config import Settings
@@ -44,7 +45,8 @@ def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
     protect(settings.secrets)  # masked in every log record (bot.logsafe)
     throttle = throttle_from(settings.rate_burst, settings.rate_per_second)
     service = Service(bot, store, settings.secret_key._value.encode(), throttle=throttle)
-    webchat = WebChat(service, settings.cookie_secure)
+    new_chats = throttle_from(settings.new_chat_burst, settings.new_chat_per_minute / 60)
+    webchat = WebChat(service, settings.cookie_secure, new_chats)
     channels: list[Any] = []
     routes: list[Route | Mount] = []
 
@@ -141,9 +143,13 @@ def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
             await ch.start()
         # Garbage reminders and queued broadcasts (bot.notify.scheduler).
         app.state.notify = await start_scheduler(settings, lambda: service.bot, store)
+        purging = asyncio.create_task(retention.run_periodically(store))
         try:
             yield
         finally:
+            purging.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await purging
             await app.state.notify.stop()
             for ch in channels:
                 await ch.stop()
