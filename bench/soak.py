@@ -14,7 +14,12 @@ no redelivery answered or counted. Bounded: at most `--max-inflight` requests
 at once (events over that are shed and counted, never queued), every request
 times out, the run stops by itself after duration + drain.
 
-    .venv/bin/python bench/soak.py [--duration 600] [--rate 200] [--check]
+    .venv/bin/python bench/soak.py [--duration 600] [--rate 200] [--hang 0.05] [--check]
+
+With --hang 0.05 the fake LINE API sits on 5% of its calls for --hang-seconds
+(30, longer than the server's 10 s API timeout): the webhook must still answer at
+once, every answered LINE event must still get exactly one reply call, and no row
+may stay `owed` (bench/soak.py checks both).
 
 With --check the exit status is 1 only when an event was lost or counted
 twice, a redelivery was answered, or the server died (not on latency, which
@@ -53,19 +58,26 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from bench.questions import QUESTIONS  # noqa: E402
+from bot.channels.webchat import sign_sid  # noqa: E402
 
 LINE_SECRET = "soak-line-channel-secret"
 TG_TOKEN = "123456:SOAK-TOKEN"
 TG_SECRET = "soak-telegram-secret"
+SECRET_KEY = "soak-secret-key"
 LANG_CODES = ["vi", "pt", "es", "tl", "en", "zh", "ja"]
 POSTBACKS = ["menu", "langmenu", "cat:garbage", "cat:disaster"]
 CHANNELS = ("line", "telegram", "web")
 
 
 # ---------------------------------------------------------------- fake platforms
-def fake_api_app() -> Any:
-    """A raw ASGI fake of the LINE and Telegram APIs that only counts what it gets."""
+def fake_api_app(hang: float = 0.0, hang_seconds: float = 30.0) -> Any:
+    """A raw ASGI fake of the LINE and Telegram APIs that only counts what it gets.
+
+    `hang`: the share of LINE calls (replies, profiles) that are counted, then
+    answered only after `hang_seconds`, longer than the server's API timeout."""
     replies: Counter[str] = Counter()  # LINE reply token -> reply calls
+    hung = Counter[str]()
+    rng = random.Random(2)
     sends = Counter[str]()
     message_id = iter(range(1, 10**12))
 
@@ -91,8 +103,20 @@ def fake_api_app() -> Any:
                 "line_tokens": len(replies),
                 "line_twice": sum(1 for n in replies.values() if n > 1),
                 "tg_sends": sends["sendMessage"],
+                "line_hung": hung["line"],
             }
+        elif path == "/_tokens":
+            out = {"tokens": list(replies)}
         elif path.startswith("/line/"):
+            if hang and rng.random() < hang:
+                hung["line"] += 1
+                if path.endswith("/message/reply"):
+                    replies[json.loads(body).get("replyToken", "")] += 1
+                try:
+                    await asyncio.sleep(hang_seconds)  # the server gave up long before
+                except asyncio.CancelledError:  # the fake API shutting down: no traceback
+                    return
+                path = "/hung"
             if path.endswith("/message/reply"):
                 data = json.loads(body)
                 replies[data.get("replyToken", "")] += 1
@@ -122,10 +146,18 @@ def fake_api_app() -> Any:
     return app
 
 
-def run_fake_api(port: int) -> None:
+def run_fake_api(port: int, hang: float, hang_seconds: float) -> None:
     import uvicorn
 
-    uvicorn.run(fake_api_app(), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    app = fake_api_app(hang, hang_seconds)
+    uvicorn.run(  # a hung call is not waited for at shutdown
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=1,
+    )
 
 
 # ---------------------------------------------------------------- events
@@ -281,7 +313,8 @@ class Driver:
     async def web(self, n: int, phase: str, text: str) -> None:
         user = self.rng.randrange(self.args.users)
         payload = {"postback": text} if text in POSTBACKS else {"text": text}
-        headers = {"Content-Type": "application/json", "Cookie": f"resbot_sid=soak{user:020d}"}
+        sid = sign_sid(SECRET_KEY.encode(), f"soak{user:020d}")  # as the server signs it
+        headers = {"Content-Type": "application/json", "Cookie": f"resbot_sid={sid}"}
         status, ms = await self.post("/api/chat", json.dumps(payload).encode(), headers)
         if self.record(phase, "web", status, ms):
             self.books.web_accepted += 1
@@ -392,10 +425,18 @@ def wait_ready(url: str, seconds: float, proc: subprocess.Popen[bytes] | None = 
     raise SystemExit(f"{url} did not come up in {seconds:.0f} s")
 
 
-def books_check(db: Path, books: Books) -> tuple[list[str], dict[str, Any]]:
-    """Compare the interaction log with what the driver saw; problems and figures."""
+def books_check(
+    db: Path, books: Books, tokens: set[str] | None = None
+) -> tuple[list[str], dict[str, Any]]:
+    """Compare the interaction log with what the driver saw; problems and figures.
+
+    `tokens`: the LINE reply tokens the fake API got a reply call for: every accepted
+    LINE event that was answered (not a throttled "ignored" one) must have one."""
     conn = sqlite3.connect(db)
     rows = conn.execute("select event_id, channel, outcome from interactions").fetchall()
+    owed = conn.execute(
+        "select count(*) from interactions where delivery in ('owed', 'retry')"
+    ).fetchone()[0]
     conn.close()
     logged: dict[str, set[str]] = {"line": set(), "telegram": set(), "web": set()}
     for event_id, channel, _ in rows:
@@ -419,6 +460,19 @@ def books_check(db: Path, books: Books) -> tuple[list[str], dict[str, Any]]:
     if not books.web_accepted <= web <= books.web_accepted + books.web_uncertain:
         problems.append(f"web: {books.web_accepted} accepted calls but {web} log rows")
     outcomes = Counter(o for _, _, o in rows)
+    figures["owed/retry rows"] = owed
+    if owed:
+        problems.append(f"{owed} row(s) whose reply was never attempted (owed/retry)")
+    if tokens is not None:
+        ignored = {e for e, ch, o in rows if ch == "line" and o == "ignored"}
+        unreplied = {
+            e
+            for e in books.accepted["line"] - ignored
+            if f"soak-reply-{int(e.removeprefix('01SOAK'))}" not in tokens
+        }
+        figures["LINE answered without a reply call"] = len(unreplied)
+        if unreplied:
+            problems.append(f"line: {len(unreplied)} answered event(s) got no reply call")
     figures["pending rows"] = outcomes.get("pending", 0)
     figures["ignored rows"] = outcomes.get("ignored", 0)
     if outcomes.get("pending", 0):
@@ -444,11 +498,20 @@ def main() -> int:
         type=lambda v: [int(x) for x in v.split(",")],
         help="weights of LINE,Telegram,web chat events (default 4,3,3)",
     )
+    ap.add_argument(
+        "--hang",
+        type=float,
+        default=0.0,
+        help="share of LINE API calls the fake API sits on (e.g. 0.05; default 0)",
+    )
+    ap.add_argument(
+        "--hang-seconds", type=float, default=30.0, help="how long a hung call waits (30)"
+    )
     ap.add_argument("--check", action="store_true", help="exit 1 on lost/double/crash only")
     ap.add_argument("--fake-api", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.fake_api:
-        run_fake_api(args.fake_api)
+        run_fake_api(args.fake_api, args.hang, args.hang_seconds)
         return 0
     args.burst = min(30.0, args.duration / 10) if args.burst is None else args.burst
     args.sample = args.sample or max(1.0, args.duration / 60)
@@ -457,7 +520,8 @@ def main() -> int:
 
 def soak(args: argparse.Namespace) -> int:
     api_port, port = free_port(), free_port()
-    fake = subprocess.Popen([sys.executable, __file__, "--fake-api", str(api_port)])
+    hang = ["--hang", str(args.hang), "--hang-seconds", str(args.hang_seconds)]
+    fake = subprocess.Popen([sys.executable, __file__, "--fake-api", str(api_port), *hang])
     server: subprocess.Popen[bytes] | None = None
     with tempfile.TemporaryDirectory(prefix="resbot-soak-") as tmp:
         db, log_path = Path(tmp) / "soak.sqlite3", Path(tmp) / "server.log"
@@ -465,7 +529,7 @@ def soak(args: argparse.Namespace) -> int:
         env = {
             **os.environ,
             "RESBOT_DB": str(db),
-            "RESBOT_SECRET_KEY": "soak-secret-key",
+            "RESBOT_SECRET_KEY": SECRET_KEY,
             "LINE_CHANNEL_SECRET": LINE_SECRET,
             "LINE_CHANNEL_ACCESS_TOKEN": "soak-line-token",
             "LINE_API_BASE": f"{api}/line",
@@ -510,6 +574,7 @@ def soak(args: argparse.Namespace) -> int:
             }
             time.sleep(0.5)
             stats = httpx.get(f"{api}/_stats", timeout=5).json()
+            tokens = set(httpx.get(f"{api}/_tokens", timeout=30).json()["tokens"])
         finally:
             if server is not None and server.poll() is None:
                 server.send_signal(signal.SIGINT)
@@ -519,7 +584,7 @@ def soak(args: argparse.Namespace) -> int:
                     server.kill()
             fake.terminate()
             fake.wait(timeout=10)
-        problems, figures = books_check(db, books)
+        problems, figures = books_check(db, books, tokens)
         log_text = log_path.read_text(errors="replace")
     print(
         f"CPU seconds during the load: server {figures_cpu['server']:.0f}, fake APIs "
@@ -561,7 +626,8 @@ def report(
     print(
         f"redeliveries sent {books.redelivered} ({books.redelivery_errors} not 200); "
         f"LINE reply calls {stats['line_replies']:,} for {stats['line_tokens']:,} tokens, "
-        f"{stats['line_twice']} token(s) answered twice; Telegram sends {stats['tg_sends']:,}"
+        f"{stats['line_twice']} token(s) answered twice; Telegram sends {stats['tg_sends']:,}; "
+        f"LINE calls the fake API hung: {stats['line_hung']:,}"
     )
     if rss.samples:
         mib = [m for _, m in rss.samples]

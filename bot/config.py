@@ -36,6 +36,9 @@ class Settings:
     rate_per_second: float = 1.0  # 0 turns the limit off
     # Reverse proxies whose X-Forwarded-For is believed (bot.clientaddr), e.g. "127.0.0.1".
     trusted_proxies: str = ""
+    # Web chat calls without a session cookie, per client address (bot.channels.webchat).
+    new_chat_burst: int = 20
+    new_chat_per_minute: float = 6.0  # 0 turns the limit off
 
     @property
     def line_enabled(self) -> bool:
@@ -93,6 +96,8 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         "rate_burst": config("RESBOT_RATE_BURST", cast=int, default=20),
         "rate_per_second": config("RESBOT_RATE_PER_SECOND", cast=float, default=1.0),
         "trusted_proxies": config("RESBOT_TRUSTED_PROXIES", cast=str, default=""),
+        "new_chat_burst": config("RESBOT_NEW_CHAT_BURST", cast=int, default=20),
+        "new_chat_per_minute": config("RESBOT_NEW_CHAT_PER_MINUTE", cast=float, default=6.0),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

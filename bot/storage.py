@@ -148,6 +148,10 @@ class Store:
         for name in ("delivery", "claimed"):
             if name not in columns:
                 self.db.execute(f"alter table interactions add column {name} text")
+        # /healthz commits one heartbeat row here to prove a write can land (bot.health).
+        self.db.execute(
+            "create table if not exists health (id integer primary key, ts text not null)"
+        )
         migrate_staff(self.db)
         migrate_notify(self.db)
         found = int(self.db.execute("PRAGMA user_version").fetchone()[0])

@@ -10,6 +10,10 @@ Counting rules (the same in every format, and what `knowledge/kpi.yaml` builds o
   mean A or B?") / fallback; their rates are shares of all questions, so menu and
   language taps count in the denominator but in none of the three.
 - *Unique users*: distinct pseudonymous users who asked at least one question.
+  A web-chat session with a single log row is not counted (here nor in new
+  followers): its browser never came back with the cookie (the chat page itself
+  opens with a "start" call before the first question), so it is a one-shot call
+  without a cookie (a script, a crawler, a blocked cookie), not a resident.
 - *New / lost followers*: distinct users with a follow (LINE follow or unblock,
   Telegram /start) / unfollow event in the period. Counted from the events, not
   from `users.followed`, which keeps only the latest follow and would move a past
@@ -38,6 +42,11 @@ from bot.notify.stats import monthly_counts
 from .percent import round_half_up
 from .periods import Period
 
+# A user who counts: any chat app user; on the web a session that came back (2+ rows).
+_RETURNED = (
+    "(channel != 'web' or user_key in (select user_key from interactions"
+    " where channel = 'web' group by user_key having count(*) > 1))"
+)
 NONE = "(none)"  # the key for questions without a topic (or language)
 TOP_UNANSWERED = 20
 _QUESTIONS = (
@@ -158,7 +167,6 @@ def period_stats(db: sqlite_utils.Database, period: Period) -> PeriodStats:
     bounds = {"start": period.start, "end": period.end}
     categories = load_topics().topics
     stats = PeriodStats(label=period.label)
-    users: set[str] = set()
     sql = (
         "select user_key, channel, lang, outcome, topic, desk_referral from interactions"
         f" where {_QUESTIONS}"
@@ -167,7 +175,6 @@ def period_stats(db: sqlite_utils.Database, period: Period) -> PeriodStats:
         topic = row["topic"] or NONE
         category = categories.get(topic, NONE)
         stats.questions += 1
-        users.add(row["user_key"])
         stats.by_topic[topic] += 1
         stats.by_category[category] += 1
         stats.by_lang[row["lang"] or NONE] += 1
@@ -181,7 +188,7 @@ def period_stats(db: sqlite_utils.Database, period: Period) -> PeriodStats:
         stats.consultations += (answered and category == "consult") or referral
         if answered:
             stats.answered_by_topic[topic] += 1
-    stats.unique_users = len(users)
+    stats.unique_users = _unique_users(db, bounds)
     stats.new_followers = _distinct_users(db, "follow", bounds)
     stats.lost_followers = _distinct_users(db, "unfollow", bounds)
     stats.feedback = _feedback(db, bounds)
@@ -191,10 +198,17 @@ def period_stats(db: sqlite_utils.Database, period: Period) -> PeriodStats:
     return stats
 
 
+def _unique_users(db: sqlite_utils.Database, bounds: dict[str, str]) -> int:
+    sql = (
+        f"select count(distinct user_key) as n from interactions where {_QUESTIONS} and {_RETURNED}"
+    )
+    return int(next(iter(db.query(sql, bounds)))["n"])
+
+
 def _distinct_users(db: sqlite_utils.Database, kind: str, bounds: dict[str, str]) -> int:
     sql = (
         "select count(distinct user_key) as n from interactions"
-        " where kind = :kind and user_key != '' and ts >= :start and ts < :end"
+        f" where kind = :kind and user_key != '' and ts >= :start and ts < :end and {_RETURNED}"
     )
     return int(next(iter(db.query(sql, {**bounds, "kind": kind})))["n"])
 

@@ -6,17 +6,29 @@ platform call runs here with its own timeout. The claim row stays `owed` until
 the call was attempted (bot.claims), so a crash in between leaves it visible
 and retryable. Tasks are referenced until done (asyncio keeps only weak
 references) and drained when the server stops.
+
+A webhook holds the replies it spawns (`holding`) and starts them only once its
+response was written (`after`, a Starlette background task): no reply leaves
+before the platform's 200 does. A `kill -9` between the two can then lose a reply
+(the row stays `owed`, visible) but never send one twice: a platform redelivers
+only an event that did not get its 200, and that event's reply never left.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
+
+from starlette.background import BackgroundTask
 
 log = logging.getLogger("resbot.background")
 DRAIN_SECONDS = 15.0  # longer than one reply's timeout, shorter than a deploy's patience
+Job = Coroutine[Any, Any, None]
+_held: ContextVar[list[Job] | None] = ContextVar("resbot_held_replies", default=None)
 
 
 class Background:
@@ -24,11 +36,40 @@ class Background:
         self.name = name
         self.tasks: set[asyncio.Task[None]] = set()
 
-    def spawn(self, job: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+    def spawn(self, job: Job) -> None:
+        """Run `job` tracked; inside `holding`, only once the response is written."""
+        held = _held.get()
+        if held is not None:
+            held.append(job)
+            return
         task = asyncio.get_running_loop().create_task(job)
         self.tasks.add(task)
         task.add_done_callback(self._done)
-        return task
+
+    @contextmanager
+    def holding(self) -> Iterator[list[Job]]:
+        """Collect what the handler spawns (same task, so the same context)."""
+        jobs: list[Job] = []
+        token = _held.set(jobs)
+        try:
+            yield jobs
+        except BaseException:
+            for job in jobs:  # never started: close, no "never awaited" warning
+                job.close()
+            raise
+        finally:
+            _held.reset(token)
+
+    def after(self, jobs: list[Job]) -> BackgroundTask | None:
+        """A Starlette background task that starts `jobs` after the response is sent."""
+        if not jobs:
+            return None
+
+        async def start() -> None:  # async: Starlette runs it on the loop, not a thread
+            for job in jobs:
+                self.spawn(job)
+
+        return BackgroundTask(start)
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self.tasks.discard(task)

@@ -126,6 +126,13 @@ class LineChannel:
         return self._api
 
     async def webhook(self, request: Request) -> Response:
+        """The replies go out once the answer was written (bot.channels.background)."""
+        with self.background.holding() as jobs:
+            response = await self._webhook(request)
+        response.background = self.background.after(jobs)
+        return response
+
+    async def _webhook(self, request: Request) -> Response:
         signature = request.headers.get("X-Line-Signature", "")
         body = (await request.body()).decode("utf-8", errors="replace")
         if not signature:

@@ -97,6 +97,13 @@ class TelegramChannel:
         await self.app.shutdown()
 
     async def webhook(self, request: Request) -> Response:
+        """The replies go out once the answer was written (bot.channels.background)."""
+        with self.background.holding() as jobs:
+            response = await self._webhook(request)
+        response.background = self.background.after(jobs)
+        return response
+
+    async def _webhook(self, request: Request) -> Response:
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "").encode()
         if not hmac.compare_digest(given, self.secret_token):
             log.warning("Telegram webhook refused: wrong secret token")

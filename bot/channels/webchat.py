@@ -1,7 +1,19 @@
-"""The web chat's JSON API: the same bot, buttons and session as the chat apps."""
+"""The web chat's JSON API: the same bot, buttons and session as the chat apps.
+
+A call without a valid session cookie starts a new session (a session row, a user
+row, a log row). Without a limit a script could mint millions of them, so such
+calls are rate-limited per client address (`bot.clientaddr`, behind a trusted
+proxy the forwarded address): past `new_chat_burst`, `new_chat_per_minute` more
+each minute; a refused call gets 429 with the polite "slow down" reply in the
+resident's language, and writes nothing. The cookie is signed (HMAC with the
+service secret), so a made-up cookie is no cookie: it cannot dodge the limit.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import secrets
 from typing import Any
 
@@ -10,10 +22,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.claims import Unavailable
-from bot.core.langs import LANGS
+from bot.clientaddr import client_address
+from bot.core.langs import LANGS, SOURCE_LANG
 from bot.core.types import Incoming, Result
 from bot.hostile import loads
+from bot.retention import WEB_COOKIE_DAYS
 from bot.service import Service
+from bot.throttle import Throttle
 
 COOKIE = "resbot_sid"
 MAX_TEXT = 2000
@@ -31,24 +46,51 @@ def result_payload(result: Result) -> dict[str, Any]:
     }
 
 
+def sign_sid(secret: bytes, token: str) -> str:
+    """`token.mac`: only the server can make a session id it will accept."""
+    mac = hmac.new(secret, f"websid:{token}".encode(), hashlib.sha256).digest()
+    return f"{token}.{base64.urlsafe_b64encode(mac[:16]).decode().rstrip('=')}"
+
+
+def new_sid(secret: bytes) -> str:
+    return sign_sid(secret, secrets.token_urlsafe(18))
+
+
 class WebChat:
     name = "web"
 
-    def __init__(self, service: Service, cookie_secure: bool = False) -> None:
+    def __init__(
+        self, service: Service, cookie_secure: bool = False, new_chats: Throttle | None = None
+    ) -> None:
         self.service = service
         self.cookie_secure = cookie_secure
+        self.new_chats = new_chats  # per client address, for calls without a cookie
 
     def session_id(self, request: Request) -> tuple[str, bool]:
+        """The signed id from the cookie, or a new one (True): unsigned ids are refused."""
         sid = request.cookies.get(COOKIE, "")
-        if 16 <= len(sid) <= 64 and sid.replace("-", "").replace("_", "").isalnum():
+        token = sid.split(".", 1)[0]
+        if len(sid) <= 100 and hmac.compare_digest(sid, sign_sid(self.service.secret, token)):
             return sid, False
-        return secrets.token_urlsafe(24), True
+        return new_sid(self.service.secret), True
+
+    def refused(self, request: Request, lang: str | None) -> Response | None:
+        """429 with the polite phrase when this address starts too many sessions."""
+        if self.new_chats is None:
+            return None
+        if self.new_chats.take(client_address(request)) == "ok":
+            return None
+        lang = lang or _browser_lang(request) or SOURCE_LANG
+        text = self.service.bot.t("slow_down", lang)
+        replies: list[dict[str, Any]] = [{"text": text, "buttons": []}]
+        body = {"lang": lang, "outcome": "ignored", "topic": None, "replies": replies}
+        return JSONResponse(body, status_code=429, headers={"Retry-After": "60"})
 
     def set_cookie(self, response: Response, sid: str) -> None:
         response.set_cookie(
             COOKIE,
             sid,
-            max_age=180 * 86400,
+            max_age=WEB_COOKIE_DAYS * 86400,
             httponly=True,
             samesite="lax",
             secure=self.cookie_secure,
@@ -79,6 +121,8 @@ class WebChat:
         else:
             return JSONResponse({"error": "send text, postback or start"}, status_code=400)
         sid, new = self.session_id(request)
+        if new and (limited := self.refused(request, lang)):
+            return limited
         try:
             result = await run_in_threadpool(self.service.handle, self.name, sid, incoming)
         except Unavailable:  # logged by the service; the page asks the resident to retry
@@ -92,6 +136,12 @@ class WebChat:
         if new:
             self.set_cookie(response, sid)
         return response
+
+
+def _browser_lang(request: Request) -> str | None:
+    """One of our languages from Accept-Language, if the first one is."""
+    first = (_accept_language(request) or "").split("-")[0].lower()
+    return first if first in LANGS else None
 
 
 def _accept_language(request: Request) -> str | None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from bot.retention import DEFAULT_DAYS, ENV_VAR, purge_text, retention_days
+from bot.retention import DEFAULT_DAYS, ENV_VAR, purge_sessions, purge_text, retention_days
 from bot.storage import Store
 
 from . import app
@@ -30,7 +30,9 @@ def purge(
         ),
     ] = None,
 ) -> None:
-    """Delete the message text of interactions older than the retention period.
+    """Delete the message text of interactions older than the retention period,
+    and web-chat sessions never used again (one call without a cookie, a day ago;
+    or idle longer than the 180-day cookie).
 
     Only the text goes (it is kept for staff to review unanswered questions);
     the rows stay, so monthly reports still count them. Safe to run daily.
@@ -46,8 +48,11 @@ def purge(
     except ValueError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
-    n = purge_text(Store(path), keep)
+    store = Store(path)
+    n = purge_text(store, keep)
     typer.echo(f"purged the text of {n} interaction(s) older than {keep} days (counts kept)")
+    typer.echo(f"purged {purge_sessions(store)} web-chat session(s) that will not come back")
+    store.close()
 
 
 app.add_typer(log_app, name="log")

@@ -19,7 +19,7 @@ from bot.storage import Store
 from .clock import iso, utcnow
 from .entries import one_line
 
-MAX_ITEMS = 200
+PAGE_SIZE = 50  # items per page of the staff view
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,14 @@ class Item:
     lang: str
     outcomes: str  # "fallback", "clarify" or both
     last_seen: str
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Item]
+    number: int  # 1-based, clamped to the pages there are
+    pages: int
+    total: int  # open items in the window
 
 
 def key_of(text: str) -> str:
@@ -43,13 +51,18 @@ class Queue:
         self.store = store
 
     def items(self, months: int = 3, clarify: bool = True) -> list[Item]:
+        """Every open item of the window, most asked (then latest) first.
+
+        SQLite folds identical texts first (a repeated question is one row here),
+        Python then merges those differing in case and spacing. Blocking: call it
+        from a worker thread, never on the event loop."""
         outcomes = ("fallback", "clarify") if clarify else ("fallback",)
         marks = ", ".join("?" for _ in outcomes)
         since = iso(utcnow() - timedelta(days=31 * months))
         sql = (
-            "select text, lang, outcome, ts from interactions"
+            "select text, lang, outcome, count(*) as n, max(ts) as last from interactions"
             f" where kind = 'text' and text is not null and outcome in ({marks})"
-            " and ts >= ? order by ts"
+            " and ts >= ? group by text, lang, outcome"
         )
         with self.store.lock:
             rows = list(self.store.db.query(sql, [*outcomes, since]))
@@ -60,11 +73,12 @@ class Queue:
             key = key_of(text)
             if not text or key in decided:
                 continue
-            forms, langs, kinds, seen = groups.setdefault(key, (Counter(), Counter(), set(), []))
-            forms[text] += 1
-            langs[str(row["lang"] or "")] += 1
+            forms, langs, kinds, seen = groups.setdefault(key, (Counter(), Counter(), set(), [""]))
+            n = int(row["n"])
+            forms[text] += n
+            langs[str(row["lang"] or "")] += n
             kinds.add(str(row["outcome"]))
-            seen[:] = [str(row["ts"])]
+            seen[0] = max(seen[0], str(row["last"]))
         found = [
             Item(
                 key=key,
@@ -76,8 +90,18 @@ class Queue:
             )
             for key, (forms, langs, kinds, seen) in groups.items()
         ]
-        found.sort(key=lambda i: (i.count, i.last_seen), reverse=True)  # most asked, latest
-        return found[:MAX_ITEMS]
+        found.sort(key=lambda i: (i.count, i.last_seen, i.key), reverse=True)  # most asked
+        return found
+
+    def page(
+        self, months: int = 3, clarify: bool = True, number: int = 1, size: int = PAGE_SIZE
+    ) -> Page:
+        """One page of `items` (a number past the end shows the last page)."""
+        found = self.items(months, clarify)
+        pages = max(1, -(-len(found) // size))
+        number = min(max(1, number), pages)
+        start = (number - 1) * size
+        return Page(found[start : start + size], number, pages, len(found))
 
     def find(self, key: str, months: int = 24) -> Item | None:
         return next((i for i in self.items(months) if i.key == key), None)

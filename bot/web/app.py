@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,6 +18,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from bot import health, retention
 from bot.channels.webchat import WebChat
 from bot.clientaddr import parse_networks
 from bot.config import Settings
@@ -43,7 +45,8 @@ def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
     protect(settings.secrets)  # masked in every log record (bot.logsafe)
     throttle = throttle_from(settings.rate_burst, settings.rate_per_second)
     service = Service(bot, store, settings.secret_key._value.encode(), throttle=throttle)
-    webchat = WebChat(service, settings.cookie_secure)
+    new_chats = throttle_from(settings.new_chat_burst, settings.new_chat_per_minute / 60)
+    webchat = WebChat(service, settings.cookie_secure, new_chats)
     channels: list[Any] = []
     routes: list[Route | Mount] = []
 
@@ -90,32 +93,27 @@ def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
             {"langs": [(code, NATIVE_NAMES[code]) for code in LANGS]},
         )
 
-    def db_readable() -> bool:
-        """Its own short-lived connection, in a worker thread: neither the event loop
-        nor the shared connection's lock waits on a writer elsewhere."""
-        if str(settings.db_path) == ":memory:":
-            store.count("select count(*) as n from sessions")
-            return True
-        conn = sqlite3.connect(f"file:{settings.db_path}?mode=ro", uri=True, timeout=2.0)
-        try:
-            conn.execute("select count(*) from sessions").fetchone()
-        finally:
-            conn.close()
-        return True
-
     async def healthz(request: Request) -> Response:
+        """200 when the database reads and takes a commit (or another writer holds the
+        lock); 503 when it cannot (read-only, full, missing) or the probe outlives its
+        deadline. Off the event loop, on its own connection (bot.health)."""
         try:
-            db = "ok" if await run_in_threadpool(db_readable) else "error"
-        except Exception:
-            db = "error"
+            db = await asyncio.wait_for(
+                run_in_threadpool(health.probe, settings.db_path), health.DEADLINE
+            )
+        except TimeoutError:
+            db = "timeout"
+        if db not in ("ok", "busy"):
+            log.error("healthz: database not writable (%s)", db)
+        healthy = db in ("ok", "busy")
         body = {
-            "status": "ok" if db == "ok" else "degraded",
+            "status": "ok" if healthy else "degraded",
             "db": db,
             "entries": len(service.bot.kb.entries),  # the staff pages reload it in place
             "line": settings.line_enabled,
             "telegram": settings.telegram_enabled,
         }
-        return JSONResponse(body, status_code=200 if db == "ok" else 503)
+        return JSONResponse(body, status_code=200 if healthy else 503)
 
     # Read per request: `app.state.notify` exists once the lifespan started.
     staff = staff_app(
@@ -145,9 +143,13 @@ def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
             await ch.start()
         # Garbage reminders and queued broadcasts (bot.notify.scheduler).
         app.state.notify = await start_scheduler(settings, lambda: service.bot, store)
+        purging = asyncio.create_task(retention.run_periodically(store))
         try:
             yield
         finally:
+            purging.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await purging
             await app.state.notify.stop()
             for ch in channels:
                 await ch.stop()

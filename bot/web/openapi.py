@@ -65,7 +65,10 @@ _HEALTH = {
     "required": ["status", "db", "entries", "line", "telegram"],
     "properties": {
         "status": {"type": "string", "enum": ["ok", "degraded"]},
-        "db": {"type": "string", "enum": ["ok", "error"]},
+        "db": {
+            "type": "string",
+            "enum": ["ok", "busy", "readonly", "full", "missing", "error", "timeout"],
+        },
         "entries": {"type": "integer"},
         "line": {"type": "boolean"},
         "telegram": {"type": "boolean"},
@@ -83,7 +86,8 @@ SPEC: dict[str, Any] = {
         "title": "resbot web chat API",
         "version": "1",
         "description": "The JSON API the web chat page uses. The session is the "
-        "resbot_sid cookie, set on the first answer.",
+        "resbot_sid cookie (signed), set on the first answer; calls without it are "
+        "limited per client address.",
     },
     "paths": {
         "/api/chat": {
@@ -101,6 +105,11 @@ SPEC: dict[str, Any] = {
                         "description": "Body larger than RESBOT_MAX_BODY_BYTES.",
                         "content": {"text/plain": {"schema": {"type": "string"}}},
                     },
+                    "429": _json(
+                        _ANSWER,
+                        "Too many new sessions from this address (calls without the "
+                        "cookie): the polite slow-down reply; nothing was stored.",
+                    ),
                     "503": _json(_ERROR, "The database is unavailable: try again."),
                 },
             }
@@ -111,7 +120,7 @@ SPEC: dict[str, Any] = {
                 "summary": "Liveness and database health (for monitoring and Docker).",
                 "responses": {
                     "200": _json(_HEALTH, "Serving."),
-                    "503": _json(_HEALTH, "The database is unusable."),
+                    "503": _json(_HEALTH, "The database cannot be written (or read)."),
                 },
             }
         },

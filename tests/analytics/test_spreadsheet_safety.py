@@ -13,14 +13,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
+from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.config import load_settings
 from bot.core.dialogue import Bot
-from bot.core.types import Incoming
-from bot.service import Service
 from bot.spreadsheet import is_formula_like, safe_cell
-from bot.storage import Store
+from bot.web.app import create_app
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example/x","click for tax refund")',
@@ -29,16 +29,25 @@ HOSTILE = [
     "－2+3 best ramen shop",
     "＠SUM(1+1) best ramen shop",
     "\u3000=1+1 best ramen shop in Kyoto",
+    # ASCII leaders, and tab / carriage return in front (spreadsheets skip them).
+    "+cmd|' /C calc'!A0 best ramen shop in Osaka",
+    "-1+1 best ramen shop in Nagoya",
+    "@SUM(9) best ramen shop in Sapporo",
+    "\t=2+2 best ramen shop in Fukuoka",
+    "\r=3+3 best ramen shop in Sendai",
 ]
 
 
 @pytest.fixture(scope="module")
 def db(answering_bot: Bot, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The texts typed into the web chat, over HTTP, as a stranger would."""
     path = tmp_path_factory.mktemp("hostile") / "resbot.sqlite3"
-    service = Service(answering_bot, Store(path), b"spreadsheet-test")
-    for n, text in enumerate(HOSTILE):
-        result = service.handle("web", f"web-resident-{n}", Incoming(kind="text", text=text))
-        assert result is not None
+    app = create_app(load_settings(env_file=None, db_path=path), answering_bot)
+    with TestClient(app) as client:
+        for text in HOSTILE:
+            client.cookies.clear()  # a new resident each time
+            res = client.post("/api/chat", json={"text": text})
+            assert res.status_code == 200 and res.json()["outcome"] == "fallback", text
     return path
 
 
@@ -63,6 +72,8 @@ def test_xlsx_unanswered_sheet_holds_text_not_formulas(db: Path, tmp_path: Path)
     texts = [c.value for c in wb["未回答 Unanswered"]["B"][1:] if c.value]
     assert len(texts) == len(HOSTILE)
     assert all(t.startswith("'") and not is_formula_like(t) for t in texts)
+    # The text itself is kept (behind the apostrophe), e.g. the Osaka question.
+    assert any(t.startswith("'+cmd|") for t in texts), texts
 
 
 def test_csv_unanswered_cells_are_guarded(db: Path, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import polib
 import pytest
 
+from bot.channels.webchat import sign_sid
 from bot.core.dialogue import Bot
 from bot.core.langs import TARGET_LANGS
 from bot.core.phrases import LOCALE
@@ -123,8 +124,9 @@ def test_the_server_limits_each_line_user_on_its_own(
 
 def test_web_chat_is_limited_per_session(tmp_path: Path, bot: Bot, platforms: Platforms) -> None:
     with running(tmp_path, bot, platforms, rate_burst=2, rate_per_second=0.01) as client:
-        client.cookies.set("resbot_sid", "a" * 24)
+        secret = client.app.state.service.secret  # type: ignore[attr-defined]
+        client.cookies.set("resbot_sid", sign_sid(secret, "a" * 24))
         answers = [client.post("/api/chat", json={"text": "hello"}).json() for _ in range(4)]
         assert [len(a["replies"]) > 0 for a in answers] == [True, True, True, False]
-        client.cookies.set("resbot_sid", "b" * 24)
+        client.cookies.set("resbot_sid", sign_sid(secret, "b" * 24))
         assert client.post("/api/chat", json={"text": "hello"}).json()["outcome"] != "ignored"

@@ -28,6 +28,8 @@ def ask(app: Starlette, text: str, user: str = "resident-1") -> str:
 
 
 def test_dashboard_shows_this_months_numbers_and_charts(app: Starlette, client: TestClient) -> None:
+    for user in "abc":  # the chat page opens with a start call: residents, not one-shots
+        staff_of(app).service.handle("web", user, Incoming(kind="follow"))
     assert ask(app, "ngay nao do rac nhua", "a") == "answer"
     assert ask(app, "how do I sort garbage", "b") == "answer"
     assert ask(app, "recommend a good hotel in Kyoto", "c") == "fallback"

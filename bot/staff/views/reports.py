@@ -12,7 +12,8 @@ from bot.core.langs import LANGS, NATIVE_NAMES
 from ..clock import utcnow
 from ..dashboard import CHARTS, build
 from ..entries import Invalid, add_draft
-from ..http import Staff, error, form_text, page, redirect, session_of
+from ..http import Staff, error, form_text, redirect, session_of
+from ..http import page as page_response
 from ..roles import Role
 
 
@@ -27,7 +28,7 @@ class ReportViews:
         except ValueError as exc:
             return error(self.staff, request, 400, str(exc))
         board = await run_in_threadpool(build, self.staff.store, self.staff.service.bot.kb, month)
-        return page(
+        return page_response(
             self.staff,
             request,
             "dashboard.html",
@@ -55,20 +56,24 @@ class ReportViews:
 
     async def queue(self, request: Request) -> Response:
         options = self.staff.options
-        items = await run_in_threadpool(  # 2 s at 100k rows: never on the event loop
-            self.staff.queue.items,
+        raw = request.query_params.get("page", "1")
+        number = int(raw) if raw.isdigit() and len(raw) < 7 else 1
+        page = await run_in_threadpool(  # seconds at 100k rows: never on the event loop
+            self.staff.queue.page,
             int(options.get("queue_months")),
             bool(options.get("queue_clarify")),
+            number,
         )
         kb = self.staff.workspace.kb()
         entries = sorted(kb.entries.values(), key=lambda e: (e.category, e.id))
         me = session_of(request).account
-        return page(
+        return page_response(
             self.staff,
             request,
             "queue.html",
             {
-                "items": items,
+                "items": page.items,
+                "page": page,
                 "entries": entries,
                 "langs": LANGS,
                 "names": NATIVE_NAMES,
