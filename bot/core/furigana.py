@@ -16,6 +16,8 @@ from .counters import counter_rules, read_number_group
 from .normalize import japanese_tagger, kata_to_hira
 
 _KANJI_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆]")
+_OPEN_BRACKET_RE = re.compile(r"[(（]\s*$")
+_CLOSE_BRACKET_RE = re.compile(r"\s*[)）]")
 _PLACEHOLDER_RE = re.compile(r"(\{[^{}]*\}|https?://\S+)")
 
 
@@ -82,6 +84,12 @@ def _plain(text: str, before: str = "") -> str:
         reading = kata_to_hira(kana) if kana and kana != "*" else ""
         if surface == "方" and rules.kata_before.search(context):
             reading = "かた"  # 外国人の方: a person, not a direction
+        elif (
+            surface in rules.weekdays
+            and _OPEN_BRACKET_RE.search(context)
+            and _CLOSE_BRACKET_RE.match(text, consumed)
+        ):
+            reading = rules.weekdays[surface]  # 1日(月): Monday, not "month"
         whole_kanji = bool(_KANJI_RE.fullmatch(surface[0])) and all(
             _KANJI_RE.match(c) for c in surface
         )
