@@ -206,6 +206,9 @@ def test_preview_shows_furigana_checker_and_channels(editor: tuple[TestClient, s
     assert res.status_code == 200
     assert "燃(も)える" in res.text
     assert "honorific" in res.text  # ございます
+    # The checker speaks Japanese to staff first, English alongside.
+    assert res.text.index("敬語 (honorific)") < res.text.index("honorific or humble form")
+    assert "「ございま」は敬語です" in res.text
     assert "LINE" in res.text and "Telegram" in res.text and "Web chat" in res.text
     assert 'class="chip"' in res.text  # quick reply labels
     assert 'class="key"' in res.text  # inline keyboard
