@@ -7,9 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from markupsafe import Markup, escape
+
 from bot.core import easyja
 from bot.core.dialogue import Bot
-from bot.core.furigana import add_furigana
+from bot.core.furigana import Segment, chat_form, furigana
 from bot.core.knowledge import Entry
 from bot.core.langs import SOURCE_LANG
 from bot.core.types import Session
@@ -25,7 +27,8 @@ class Bubble:
 class Preview:
     lang: str
     served: str  # the language residents actually get (an unapproved translation is never shown)
-    furigana: str
+    furigana: str  # the chat form: 燃(も)える
+    ruby: Markup  # the same as <ruby>燃<rt>も</rt></ruby>える, as on a printed page
     findings: list[easyja.Finding]
     line: list[Bubble]  # LINE text messages; quick replies on the last
     telegram: list[Bubble]  # Telegram messages; the inline keyboard on the last
@@ -41,12 +44,34 @@ def findings(root: Path, entry: Entry, title: str, answer: str) -> list[easyja.F
     return easyja.reviewed(found, list(entry.raw.get("lint_ok") or []))
 
 
-def preview(bot: Bot, entry: Entry, title: str, answer: str, lang: str) -> Preview:
+def ruby_html(segments: list[Segment]) -> Markup:
+    """Segments as HTML <ruby> (every text escaped); <rp> keeps brackets for
+    browsers without ruby support and in copied text."""
+    out = [
+        Markup("<ruby>{}<rp>(</rp><rt>{}</rt><rp>)</rp></ruby>").format(text, reading)
+        if reading
+        else escape(text)
+        for text, reading in segments
+    ]
+    return Markup("").join(out)
+
+
+def preview(
+    bot: Bot,
+    entry: Entry,
+    title: str,
+    answer: str,
+    lang: str,
+    readings: dict[str, str] | None = None,
+) -> Preview:
+    """`readings`: the overrides as on disk now (a reading fixed a moment ago shows
+    at once); by default the bot's."""
     from bot.channels.limits import split_text
     from bot.channels.line import render
     from bot.channels.telegram import MAX_TEXT, keyboard
 
-    ruby = add_furigana(answer, bot.kb.readings)
+    segments = furigana(answer, bot.kb.readings if readings is None else readings)
+    ruby = chat_form(segments)
     draft = replace(
         entry,
         title={**entry.title, SOURCE_LANG: title},
@@ -65,6 +90,7 @@ def preview(bot: Bot, entry: Entry, title: str, answer: str, lang: str) -> Previ
         lang=lang,
         served=bot.kb.answer_lang(draft, lang),
         furigana=ruby,
+        ruby=ruby_html(segments),
         findings=findings(bot.kb.root, entry, title, answer),
         line=line,
         telegram=[Bubble(t) for t in texts],
