@@ -97,3 +97,58 @@ def preview(
         keyboard=rows,
         web=[Bubble(r.text, [b.label for b in r.buttons]) for r in result.replies],
     )
+
+
+@dataclass(frozen=True)
+class SourceNote:
+    """Where the reply to a typed question really comes from (Japanese first)."""
+
+    ja: str
+    en: str
+    files: list[str]
+
+
+def source_note(bot: Bot, entry: Entry) -> SourceNote | None:
+    """The editor's warning for an entry whose text residents asking do not get."""
+    from bot.core.answer_source import answer_source
+
+    source = answer_source(bot, entry)
+    if source is None:
+        return None
+    if source.kind == "garbage_calendar":
+        ja = (
+            "この答えの文は、質問を書いた住民には送られません。ごみの日の質問には、"
+            "ごみのカレンダーのデータから、住んでいる地域の次の収集日を答えます。"
+            "収集日を直すときは、下のファイルを直すか `resbot garbage import-5374` で"
+            "取り込み直してください。"
+        )
+        en = (
+            "Residents who type a question never get this text: garbage-day questions"
+            " are answered from the garbage calendar data with the next dates for their"
+            " area. Fix collection days in the files below, or import them again with"
+            " `resbot garbage import-5374`."
+        )
+    else:
+        ja = (
+            "この答えの文は、住民には送られません。言葉を変える質問には、"
+            "その言語に切り替えるか、7つの言語の言語メニューを出します。"
+            "メニューの文は下のファイルにあります。"
+        )
+        en = (
+            "Residents never get this text: a question about the language switches to"
+            " that language or shows the language menu in all seven languages, whose"
+            " text is in the files below."
+        )
+    titles = [bot.kb.title(bot.kb.entries[i], SOURCE_LANG) for i in source.tapped_from]
+    places_ja: list[str] = []
+    places_en: list[str] = []
+    if titles:
+        places_ja.append("、".join(f"「{t}」" for t in titles) + "の関連ボタン")
+        places_en.append("related to " + ", ".join(titles))
+    if source.in_menu:
+        places_ja.append("メニュー")
+        places_en.append("the category menu")
+    if places_ja:
+        ja += f"この文が出るのは、ボタン（{'、'.join(places_ja)}）を押したときだけです。"
+        en += f" It is shown only when a resident taps its button ({'; '.join(places_en)})."
+    return SourceNote(ja, en, source.files)

@@ -18,7 +18,7 @@ from ..entries import EntryForm, Invalid, Saved, drafts, save_entry
 from ..entries import resolve_draft as resolve
 from ..files import Conflict, file_digest
 from ..http import Staff, error, form_text, page, redirect, session_of
-from ..preview import preview
+from ..preview import preview, source_note
 from ..reload import Reloaded
 from ..review import entry_status
 
@@ -143,6 +143,7 @@ class KnowledgeViews:
             "base_hash": file_digest(entry.path),
             "file": self.staff.workspace.rel(entry.path),
             "preview": preview(bot, entry, shown.title, shown.answer, lang, readings),
+            "source": source_note(bot, entry),
             "readings_base": readings_base,
             "readings_file": readingsedit.READINGS,
             "reading": reading or {},
