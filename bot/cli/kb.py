@@ -117,7 +117,8 @@ def kb_show(
 
 @kb_app.command("lint-ja")
 def kb_lint_ja(ctx: typer.Context) -> None:
-    """Check every easy-Japanese answer against the easy-Japanese rules.
+    """Check every easy-Japanese answer against the easy-Japanese rules
+    (messages in Japanese first, then English).
 
     Rules: sentence length, kanji runs, honorific/humble forms, double negatives,
     katakana loanwords, plain endings, hard words without a gloss. A finding a
@@ -133,7 +134,11 @@ def kb_lint_ja(ctx: typer.Context) -> None:
     for entry in kb.entries.values():
         findings = reviewed(lint(entry.answer["ja"], cfg), entry.raw.get("lint_ok") or [])
         for f in findings:
-            typer.echo(f"{entry.path}: answer: [{f.rule}] {f.detail}: {f.text}")
+            typer.echo(f"{entry.path}: answer: [{f.name}] {f.message}: 「{f.text}」")
         total += len(findings)
-    typer.echo(f"{'ok' if not total else 'FAILED'}: {len(kb.entries)} answers, {total} finding(s)")
+    verdict = "問題なし / ok" if not total else "要修正 / FAILED"
+    typer.echo(
+        f"{verdict}: 答え {len(kb.entries)}件、指摘 {total}件"
+        f" / {len(kb.entries)} answers, {total} finding(s)"
+    )
     raise typer.Exit(0 if not total else 1)

@@ -39,6 +39,7 @@ class CounterRules:
     date_after: re.Pattern[str]
     duration_after: re.Pattern[str]
     kata_before: re.Pattern[str]
+    weekdays: dict[str, str]  # 月 -> げつ, read so only between brackets
 
 
 @lru_cache(maxsize=1)
@@ -64,6 +65,7 @@ def counter_rules(path: Path = _DATA) -> CounterRules:
         date_after=re.compile(data["date_after"]),
         duration_after=re.compile(data["duration_after"]),
         kata_before=re.compile(data["kata_before"]),
+        weekdays={str(k): str(v) for k, v in (data.get("weekday_in_brackets") or {}).items()},
     )
 
 

@@ -39,6 +39,10 @@ NEW_QUESTION_ABOVE = 0.35
 LANGUAGE_REQUEST_WORDS = 6
 # Topics where a named item is better answered from the item dictionary.
 ITEM_TOPICS = ("garbage.item", "garbage.sorting", "garbage.oversized", "garbage.appliances")
+# A typed question matched to an entry with this action switches the language or
+# shows the language menu; the entry's text is not the reply (bot.core.answer_source).
+LANGUAGE_ACTION = "language"
+HIDDEN_CATEGORY = "meta"  # not in the menu: its entries open only from a question or a button
 OFF_TOPIC_MARGIN = 0.03
 MAX_RELATED = 3
 MENU_PAGE = 11  # entries per page of a category menu (+ "more" + "menu" = 13 buttons)
@@ -190,7 +194,7 @@ class Bot:
         )
 
     def menu_buttons(self, lang: str) -> list[Button]:
-        cats = [c for c in self.kb.topics.categories if c != "meta"]
+        cats = [c for c in self.kb.topics.categories if c != HIDDEN_CATEGORY]
         buttons = [Button(self.kb.topics.category_label(c, lang), f"cat:{c}") for c in cats]
         notify = Button(self.t("btn_notify", lang), "sub:menu")
         return [*buttons, notify, Button(self.t("btn_language", lang), "langmenu")]
@@ -582,7 +586,7 @@ class Bot:
         assert best is not None
         candidates = [c for c in candidates if not c.entry_id.startswith(OUT_OF_SCOPE)]
         entry = self.kb.entries[best.entry_id]
-        if entry.action == "language":
+        if entry.action == LANGUAGE_ACTION:
             # "can they speak english" inside a longer question is not a request
             # to switch: only a short message names the language it wants.
             named = named_language(text) if len(text.split()) <= LANGUAGE_REQUEST_WORDS else None

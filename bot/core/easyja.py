@@ -77,11 +77,34 @@ _KATAKANA = re.compile(rf"[ァ-ヺー・]{{{MIN_KATAKANA},}}")
 _GLOSS_AFTER = re.compile(r"\s*[〈(（]")
 
 
+# Staff read the checker in Japanese first (English alongside for the others).
+RULE_NAMES = {
+    "long-sentence": "文が長い",
+    "honorific": "敬語",
+    "double-negative": "二重否定",
+    "kanji-run": "漢字が続く",
+    "katakana": "カタカナ語",
+    "plain-ending": "文の終わり",
+    "hard-word": "むずかしい言葉",
+}
+
+
 @dataclass(frozen=True)
 class Finding:
     rule: str
     text: str
-    detail: str
+    detail: str  # English
+    ja: str = ""  # the same in Japanese, shown first
+
+    @property
+    def name(self) -> str:
+        """The rule as staff read it: 文が長い (long-sentence)."""
+        return f"{RULE_NAMES.get(self.rule, self.rule)} ({self.rule})"
+
+    @property
+    def message(self) -> str:
+        """Japanese first, then English: 「…」は長いです / … (max 40)."""
+        return f"{self.ja} / {self.detail}" if self.ja else self.detail
 
 
 @dataclass
@@ -121,30 +144,63 @@ def lint(text: str, settings: Settings) -> list[Finding]:
     for s in sentences(text):
         body = _URL.sub("", _PLACEHOLDER.sub("", s))
         if _length(s) > MAX_SENTENCE:
+            n = _length(s)
             findings.append(
-                Finding("long-sentence", s, f"{_length(s)} characters (max {MAX_SENTENCE})")
+                Finding(
+                    "long-sentence",
+                    s,
+                    f"{n} characters (max {MAX_SENTENCE})",
+                    f"{n}字あります（{MAX_SENTENCE}字まで）。文を分けてください",
+                )
             )
         for word in HONORIFICS:
             if word in body:
-                findings.append(Finding("honorific", s, f"honorific or humble form {word!r}"))
+                findings.append(
+                    Finding(
+                        "honorific",
+                        s,
+                        f"honorific or humble form {word!r}",
+                        f"「{word}」は敬語です。です・ますで書いてください",
+                    )
+                )
                 break
         squeezed = re.sub(r"\s", "", body)
         for form in DOUBLE_NEGATIVES:
             if re.sub(r"\s", "", form) in squeezed:
-                findings.append(Finding("double-negative", s, f"double negative {form!r}"))
+                findings.append(
+                    Finding(
+                        "double-negative",
+                        s,
+                        f"double negative {form!r}",
+                        f"「{form}」は二重否定です。「〜してください」のように書いてください",
+                    )
+                )
                 break
         for run in _KANJI_RUN.findall(body):
             if ("kanji-run", run) in flagged:
                 continue
             flagged.add(("kanji-run", run))
-            findings.append(Finding("kanji-run", s, f"{len(run)} kanji in a row: {run}"))
+            findings.append(
+                Finding(
+                    "kanji-run",
+                    s,
+                    f"{len(run)} kanji in a row: {run}",
+                    f"漢字が{len(run)}字続きます（{MAX_KANJI_RUN}字まで）：{run}",
+                )
+            )
         for word in _KATAKANA.findall(body):
             if ("katakana", word) in flagged:
                 continue
             if word.strip("ー・") and not _allowed(word, settings.allowed_katakana):
                 flagged.add(("katakana", word))
                 findings.append(
-                    Finding("katakana", s, f"loanword {word!r}: use a Japanese word or allow it")
+                    Finding(
+                        "katakana",
+                        s,
+                        f"loanword {word!r}: use a Japanese word or allow it",
+                        f"カタカナ語「{word}」：日本語の言葉にするか、"
+                        "easyja.yaml で許可してください",
+                    )
                 )
         bare = s.rstrip("。！!").strip()
         if (
@@ -152,7 +208,14 @@ def lint(text: str, settings: Settings) -> list[Finding]:
             and bare not in GREETINGS
             and not bare.rstrip("）)」").endswith(ENDINGS)
         ):
-            findings.append(Finding("plain-ending", s, "end the sentence with です/ます"))
+            findings.append(
+                Finding(
+                    "plain-ending",
+                    s,
+                    "end the sentence with です/ます",
+                    "文の終わりを です・ます にしてください",
+                )
+            )
     covered: set[int] = set()  # characters inside a longer hard word
     for word in settings.hard_words:  # longest first
         first = True
@@ -163,7 +226,12 @@ def lint(text: str, settings: Settings) -> list[Finding]:
             # The first use carries the gloss; later ones may stand alone.
             if first and not _GLOSS_AFTER.match(text[m.end() :]):
                 findings.append(
-                    Finding("hard-word", word, f"gloss {word!r} in 〈 〉 right after it")
+                    Finding(
+                        "hard-word",
+                        word,
+                        f"gloss {word!r} in 〈 〉 right after it",
+                        f"「{word}」のすぐあとに〈やさしい言いかえ〉を書いてください",
+                    )
                 )
             first = False
     return _unique(findings)

@@ -16,6 +16,8 @@ from .counters import counter_rules, read_number_group
 from .normalize import japanese_tagger, kata_to_hira
 
 _KANJI_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆]")
+_OPEN_BRACKET_RE = re.compile(r"[(（]\s*$")
+_CLOSE_BRACKET_RE = re.compile(r"\s*[)）]")
 _PLACEHOLDER_RE = re.compile(r"(\{[^{}]*\}|https?://\S+)")
 
 
@@ -26,10 +28,14 @@ def load_readings(path: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()}
 
 
-def _ruby(surface: str, reading: str) -> str:
-    """Attach the reading to the kanji part only: 燃える/もえる -> 燃(も)える."""
+# (text, reading): the reading belongs over the text; "" for text read as written.
+Segment = tuple[str, str]
+
+
+def _ruby(surface: str, reading: str) -> list[Segment]:
+    """Attach the reading to the kanji part only: 燃える/もえる -> 燃(も) + える."""
     if not _KANJI_RE.search(surface) or not reading or reading == surface:
-        return surface
+        return [(surface, "")]
     # Kana before and after the kanji are read as written; strip them from the reading.
     head = 0
     while head < len(surface) and not _KANJI_RE.match(surface[head]) and head < len(reading):
@@ -48,11 +54,12 @@ def _ruby(surface: str, reading: str) -> str:
     core = surface[head : len(surface) - tail]
     core_reading = reading[head : len(reading) - tail]
     if not core_reading:
-        return surface
-    return f"{surface[:head]}{core}({core_reading}){surface[len(surface) - tail :]}"
+        return [(surface, "")]
+    parts = [(surface[:head], ""), (core, core_reading), (surface[len(surface) - tail :], "")]
+    return [p for p in parts if p[0]]
 
 
-def _plain(text: str, before: str = "") -> str:
+def _plain(text: str, before: str = "") -> list[Segment]:
     """Furigana for text without overrides; `before` is the raw text preceding it."""
     # Adjacent all-kanji words form one group (日本語 -> 日本語(にほんご)), which reads
     # better in chat than a bracket after every part of a compound.
@@ -82,6 +89,12 @@ def _plain(text: str, before: str = "") -> str:
         reading = kata_to_hira(kana) if kana and kana != "*" else ""
         if surface == "方" and rules.kata_before.search(context):
             reading = "かた"  # 外国人の方: a person, not a direction
+        elif (
+            surface in rules.weekdays
+            and _OPEN_BRACKET_RE.search(context)
+            and _CLOSE_BRACKET_RE.match(text, consumed)
+        ):
+            reading = rules.weekdays[surface]  # 1日(月): Monday, not "month"
         whole_kanji = bool(_KANJI_RE.fullmatch(surface[0])) and all(
             _KANJI_RE.match(c) for c in surface
         )
@@ -101,36 +114,52 @@ def _plain(text: str, before: str = "") -> str:
     # The tagger keeps the space before a word, not after the last one ("ごみ: " + a
     # date read from readings.yaml must not become "ごみ:12月"). A full-width space is
     # a word of its own, so only what no word covered is added back.
-    trailing = text[consumed:]
-    return "".join(ws + (_ruby(s, r) if r else s) for ws, s, r in groups) + trailing
+    out: list[Segment] = []
+    for ws, s, r in groups:
+        out += [(ws, ""), *(_ruby(s, r) if r else [(s, "")])]
+    out.append((text[consumed:], ""))
+    return [seg for seg in out if seg[0]]
 
 
 def add_furigana(text: str, readings: dict[str, str] | None = None) -> str:
-    """Return `text` with a reading in brackets after every kanji word."""
+    """Return `text` with a reading in brackets after every kanji word (the chat form)."""
+    return chat_form(furigana(text, readings))
+
+
+def chat_form(segments: list[Segment]) -> str:
+    """Segments as chat shows them: 燃(も)える."""
+    return "".join(f"{t}({r})" if r else t for t, r in segments)
+
+
+def furigana(text: str, readings: dict[str, str] | None = None) -> list[Segment]:
+    """`text` cut into segments with their readings: the chat form joins them with
+    brackets, the staff preview renders <ruby> from them (no parsing back)."""
     readings = readings or {}
     override_re = (
         re.compile("|".join(re.escape(w) for w in sorted(readings, key=len, reverse=True)))
         if readings
         else None
     )
-    out: list[str] = []
-    for line in text.split("\n"):
-        parts: list[str] = []
+    out: list[Segment] = []
+    for number, line in enumerate(text.split("\n")):
+        if number:
+            out.append(("\n", ""))
+        parts: list[Segment] = []
         seen = ""  # raw text of the line so far: context for 4月1日, 外国人の方
         for chunk in _PLACEHOLDER_RE.split(line):
             if not chunk:
                 continue
             if _PLACEHOLDER_RE.fullmatch(chunk):
-                parts.append(chunk)
+                parts.append((chunk, ""))
                 seen += chunk
                 continue
             pos = 0
             if override_re is not None:
                 for m in override_re.finditer(chunk):
-                    parts.append(_plain(chunk[pos : m.start()], seen + chunk[:pos]))
-                    parts.append(_ruby(m.group(0), readings[m.group(0)]))
+                    parts += _plain(chunk[pos : m.start()], seen + chunk[:pos])
+                    parts += _ruby(m.group(0), readings[m.group(0)])
                     pos = m.end()
-            parts.append(_plain(chunk[pos:], seen + chunk[:pos]))
+            parts += _plain(chunk[pos:], seen + chunk[:pos])
             seen += chunk
-        out.append("".join(parts))
-    return "\n".join(out)
+        out += parts
+    return out

@@ -55,6 +55,9 @@ DAYS_AHEAD = 14
 FOLLOW_UP_WORDS = 6  # "con bong den thi sao": a follow-up is short
 FOLLOW_UP_CJK = 15
 AREA_WORDS = 3  # longer than this, a message in the area prompt is a question
+# Typed questions matched to this topic are answered from the calendar, not its entry's
+# text (`route`); bot.core.answer_source tells the staff editor so.
+CALENDAR_TOPIC = "garbage.collection_days"
 AREA_CJK = 10
 _KANA = "\u3041-\u309f\u30a0-\u30ff"
 _PARTICLES = set("はのがをもとにへや")
@@ -272,7 +275,7 @@ class GarbageFlow:
         asks_when = _has_word(folded, "when") or asks_day
         discard = _has_word(folded, "discard")  # "how do I throw away cans" is no day question
         if (
-            topic == "garbage.collection_days"
+            topic == CALENDAR_TOPIC
             or (garbage_topic and asks_day)
             or (named is not None and (asks_when or bool(area) or (not discard and garbage_topic)))
             or (named is not None and topic is None and not discard)

@@ -50,6 +50,7 @@ def staff_routes(staff: Staff) -> list[BaseRoute]:
         guarded(staff, "/entries/{entry_id}", kb.save, editor, POST),
         guarded(staff, "/entries/{entry_id}/preview", kb.preview, editor, POST),
         guarded(staff, "/entries/{entry_id}/drafts", kb.resolve_draft, editor, POST),
+        guarded(staff, "/entries/{entry_id}/reading", kb.fix_reading, editor, POST),
         guarded(staff, "/city", kb.city, editor),
         guarded(staff, "/city", kb.save_city, editor, POST),
         guarded(staff, "/review", review.index, editor),

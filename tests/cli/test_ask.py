@@ -128,3 +128,22 @@ def test_ask_batch_runs_many_conversations_each_with_its_own_session(tmp_path: P
         # The tap chose English; the follow-up is still about the class.
         assert out[4]["lang"] == "en" and out[4]["topic"] in ("japanese.apply", "japanese.class")
         assert out[5] == {"line": 6, "error": out[5]["error"]}
+
+
+def test_kb_lint_ja_speaks_japanese_first_and_names_each_word_once(tmp_path: Path) -> None:
+    from tests.kbfactory import write_entry
+
+    root = make_kb(tmp_path)
+    write_entry(
+        root,
+        "life.lint",
+        "life.moving_in",
+        "ハザードマップを　見て　ください。ハザードマップは　くやくしょに　あります。",
+    )
+    res = runner.invoke(app, ["--knowledge", str(root), "kb", "lint-ja"])
+    assert res.exit_code == 1, res.output
+    rows = [r for r in res.stdout.splitlines() if "life.lint.yaml" in r]
+    assert len(rows) == 1, res.stdout  # the loanword is reported once, not per sentence
+    assert "[カタカナ語 (katakana)] カタカナ語「ハザードマップ」：" in rows[0]
+    assert rows[0].index("日本語の言葉に") < rows[0].index("use a Japanese word")
+    assert res.stdout.splitlines()[-1].startswith("要修正 / FAILED: ")

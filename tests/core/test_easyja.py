@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from bot.core.easyja import Settings, lint, reviewed
+from bot.core.easyja import RULE_NAMES, Settings, lint, reviewed
 
 SETTINGS = Settings(allowed_katakana={"ペットボトル", "カレンダー"}, hard_words=["避難所", "避難"])
 
@@ -72,3 +73,39 @@ def test_a_flagged_word_is_reported_once_per_text() -> None:
     found = [(f.rule, f.detail) for f in lint(text, SETTINGS)]
     assert [r for r, _ in found].count("katakana") == 1
     assert [r for r, _ in found].count("kanji-run") == 1
+
+
+BAD = (
+    "この　まちでは　もえる　ごみと　もえない　ごみと"
+    "　しげんごみと　そだいごみを　ちゃんと　わけて　だします。"
+    "窓口に　いらっしゃって　ください。"
+    "ごみを　分けなければなりません。"
+    "外国人住民相談窓口に　きて　ください。"
+    "ハザードマップを　見て　ください。"
+    "避難所に　いきます。"
+    "ごみは　あさ　出す。"
+)
+
+
+def test_every_finding_speaks_japanese_first() -> None:
+    found = lint(BAD, SETTINGS)
+    assert {f.rule for f in found} == {
+        "long-sentence",
+        "honorific",
+        "double-negative",
+        "kanji-run",
+        "katakana",
+        "plain-ending",
+        "hard-word",
+    }
+    for f in found:
+        assert re.search(r"[ぁ-んァ-ヶ一-龯]", f.ja), f  # a Japanese message...
+        assert f.message.startswith(f.ja + " / ")  # ...before the English one
+        assert f.message.endswith(f.detail)
+        assert f.name.startswith(RULE_NAMES[f.rule])  # 文が長い (long-sentence)
+        assert f.name.endswith(f"({f.rule})")
+    by_rule = {f.rule: f for f in found}
+    assert "「いらっしゃ」は敬語です" in by_rule["honorific"].ja
+    assert "外国人住民相談窓口" in by_rule["kanji-run"].ja
+    assert "「ハザードマップ」" in by_rule["katakana"].ja
+    assert "「避難所」のすぐあとに" in by_rule["hard-word"].ja

@@ -84,3 +84,43 @@ def test_space_before_an_override_is_kept_once() -> None:
     out = add_furigana("から　外国人です", {"外国人": "がいこくじん"})
     assert out == "から　外国人(がいこくじん)です"
     assert add_furigana("ごみ: 12月", {"12月": "じゅうにがつ"}) == "ごみ: 12月(じゅうにがつ)"
+
+
+# Issue 16, the rest of the list: the same rules with kanji numerals, and without
+# knowledge/readings.yaml (its 一人/二人 overrides must not be what makes them pass).
+def test_dates_written_in_kanji_numerals() -> None:
+    assert "一日(ついたち)に" in add_furigana("4月一日に はじまります")
+    assert "二日(ふつか)から" in add_furigana("4月二日から")
+    assert add_furigana("十日まで").startswith("十日(とおか)")
+    assert "二十日(はつか)から" in add_furigana("5月二十日から")
+
+
+def test_one_day_by_context_in_kanji_numerals() -> None:
+    assert add_furigana("一日に3回").startswith("一日(いちにち)に3回(さんかい)")
+    assert add_furigana("一日中").startswith("一日中(いちにちじゅう)")
+    assert add_furigana("毎月一日に").endswith("一日(ついたち)に")
+
+
+def test_people_in_kanji_numerals_without_overrides() -> None:
+    assert add_furigana("一人で", {}) == "一人(ひとり)で"
+    assert add_furigana("二人で", {}) == "二人(ふたり)で"
+
+
+def test_kata_with_the_shipped_overrides() -> None:
+    from bot.core.furigana import load_readings
+    from tests.conftest import REPO
+
+    readings = load_readings(REPO / "knowledge" / "readings.yaml")
+    out = add_furigana("日本に すむ 外国人の方へ", readings)
+    assert out.endswith("外国人(がいこくじん)の方(かた)へ")
+
+
+def test_a_weekday_in_brackets_after_a_date() -> None:
+    # Alone the analyzer reads 月 がつ, 火 ひ, 水 みず, 木 き: wrong after a date.
+    out = add_furigana("12月1日(月)から 3日（水）まで")
+    assert "1日(ついたち)(月(げつ))から" in out
+    assert "3日(みっか)（水(すい)）まで" in out
+    assert add_furigana("2日(火)") == "2日(ふつか)(火(か))"
+    assert add_furigana("4日(木)") == "4日(よっか)(木(もく))"
+    # Outside brackets the analyzer's reading stays.
+    assert add_furigana("水を のみます").startswith("水(みず)")

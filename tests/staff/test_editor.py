@@ -206,6 +206,9 @@ def test_preview_shows_furigana_checker_and_channels(editor: tuple[TestClient, s
     assert res.status_code == 200
     assert "燃(も)える" in res.text
     assert "honorific" in res.text  # ございます
+    # The checker speaks Japanese to staff first, English alongside.
+    assert res.text.index("敬語 (honorific)") < res.text.index("honorific or humble form")
+    assert "「ございま」は敬語です" in res.text
     assert "LINE" in res.text and "Telegram" in res.text and "Web chat" in res.text
     assert 'class="chip"' in res.text  # quick reply labels
     assert 'class="key"' in res.text  # inline keyboard
@@ -294,3 +297,19 @@ def test_per_language_city_values(editor: tuple[TestClient, str], knowledge: Pat
     assert base
     res = client.post("/staff/city", data={**data, "base": base.group(1), "v_vi": ""})
     assert res.status_code == 400
+
+
+def test_an_entry_answered_from_data_says_so_and_where_the_data_lives(
+    editor: tuple[TestClient, str],
+) -> None:
+    client, _ = editor
+    html = client.get(f"/staff/entries/{ENTRY}").text
+    note = re.search(r'<div id="answer-source".*?</div>', html, re.S)
+    assert note, "no note on an entry whose text typed questions never get"
+    text = note.group(0)
+    assert text.index("質問を書いた住民には送られません") < text.index("never get this text")
+    assert "garbage/area_days.csv</code>" in text  # (the fixture bot reads the repo's)
+    assert "「ごみの 分け方」" in text and "メニュー" in text  # the buttons that still show it
+    language = client.get("/staff/entries/meta.language").text
+    assert "言語メニュー" in language and "ボタン（" not in language
+    assert 'id="answer-source"' not in client.get("/staff/entries/garbage.sorting").text

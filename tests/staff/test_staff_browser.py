@@ -159,3 +159,54 @@ def test_markup_in_a_chat_message_stays_inert_in_the_queue(
         assert page.locator("main img").count() == 0
         browser.close()
     assert dialogs == []
+
+
+def test_fix_a_reading_in_the_editor_and_the_preview_ruby_shows_it(
+    served: tuple[str, Starlette],
+) -> None:
+    """読み方を直す: the analyzer reads the place name 八幡 はちまん; the editor fixes it
+    to やわた without leaving the page (the typed answer stays), the preview's
+    <ruby>/<rt> shows it, and after saving the chat answers with it."""
+    from playwright.sync_api import expect, sync_playwright
+
+    url, app = served
+    answer = (
+        "ごみの　カレンダーは　八幡の　こうみんかんにも　あります。\n"
+        "ここでも　見られます：{garbage.calendar_web}"
+    )
+    dialogs: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = log_in(browser, url, "hanako", dialogs)
+        page.goto(f"{url}/staff/entries/{ENTRY}")
+        page.locator("#answer").fill(answer)
+        word = page.locator("#preview .ruby-text ruby").filter(has_text="八幡")
+        expect(word.locator("rt")).to_have_text("はちまん")  # the analyzer's reading
+
+        form = page.locator("#reading")
+        expect(form.get_by_role("heading")).to_contain_text("読み方を直す")
+        form.get_by_label("言葉").fill("八幡")
+        form.get_by_label("読み方").fill("やわた")
+        form.get_by_role("button", name="この読み方にする / Use this reading").click()
+        # The answer comes after the bot's reload (a few seconds on a busy machine).
+        note = page.locator("#reading-note")
+        expect(note).to_contain_text("読み方を保存しました：八幡（やわた）", timeout=60_000)
+        expect(note).to_contain_text("The bot answers with the new text now")
+        expect(word.locator("rt")).to_have_text("やわた")  # the preview, refreshed
+        expect(page.locator("#answer")).to_have_value(answer)  # nothing typed was lost
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "staff-reading.png"), full_page=True)
+
+        # Saved like every staff edit: the file, and an audit row naming who.
+        root = staff_of(app).workspace.root
+        assert "八幡: やわた" in (root / "readings.yaml").read_text(encoding="utf-8")
+        rows = list(staff_of(app).store.db.query("select * from staff_audit"))
+        assert [(r["user"], r["field"], r["after"]) for r in rows] == [("hanako", "八幡", "やわた")]
+
+        # Saving the answer: the running chat reads it with the new reading.
+        page.get_by_role("button", name="保存 / Save").click()
+        expect(page.locator(".flash")).to_contain_text("Saved answer.", timeout=60_000)
+        ja = chat(page, url, {"postback": f"e:{ENTRY}", "lang": "ja"})["replies"][0]["text"]
+        assert "八幡(やわた)の" in ja
+        browser.close()
+    assert dialogs == []

@@ -7,18 +7,18 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from bot.core.knowledge import Entry, KnowledgeBase
 from bot.core.langs import LANGS, NATIVE_NAMES, SOURCE_LANG, TARGET_LANGS
 from bot.core.normalize import normalize
 
-from .. import cityedit
+from .. import cityedit, readingsedit
 from ..entries import EntryForm, Invalid, Saved, drafts, save_entry
 from ..entries import resolve_draft as resolve
 from ..files import Conflict, file_digest
 from ..http import Staff, error, form_text, page, redirect, session_of
-from ..preview import preview
+from ..preview import preview, source_note
 from ..reload import Reloaded
 from ..review import entry_status
 
@@ -124,7 +124,9 @@ class KnowledgeViews:
         message: str = "",
         problems: list[str] | None = None,
         status: int = 200,
+        reading: dict[str, Any] | None = None,
     ) -> Response:
+        """`reading`: the 読み方を直す form as sent, with its problems, after a refusal."""
         current = EntryForm(
             entry.title[SOURCE_LANG], entry.questions[SOURCE_LANG], entry.answer[SOURCE_LANG]
         )
@@ -132,13 +134,19 @@ class KnowledgeViews:
         lang = request.query_params.get("lang", SOURCE_LANG)
         lang = lang if lang in LANGS else SOURCE_LANG
         kb = self.kb()
+        readings_base, readings = readingsedit.current(self.staff.workspace)
+        bot = self.staff.service.bot
         context: dict[str, Any] = {
             "entry": entry,
             "form": shown,
             "current": current if form is not None and status == 409 else None,
             "base_hash": file_digest(entry.path),
             "file": self.staff.workspace.rel(entry.path),
-            "preview": preview(self.staff.service.bot, entry, shown.title, shown.answer, lang),
+            "preview": preview(bot, entry, shown.title, shown.answer, lang, readings),
+            "source": source_note(bot, entry),
+            "readings_base": readings_base,
+            "readings_file": readingsedit.READINGS,
+            "reading": reading or {},
             "lang": lang,
             "langs": LANGS,
             "names": NATIVE_NAMES,
@@ -194,6 +202,7 @@ class KnowledgeViews:
         if entry is None:
             return error(self.staff, request, 404, "No such entry.")
         lang = await form_text(request, "lang")
+        _, readings = await run_in_threadpool(readingsedit.current, self.staff.workspace)
         shown = await run_in_threadpool(
             preview,
             self.staff.service.bot,
@@ -201,8 +210,47 @@ class KnowledgeViews:
             (await form_text(request, "title")).strip(),
             EntryForm.parse("", "", await form_text(request, "answer")).answer,
             lang if lang in LANGS else SOURCE_LANG,
+            readings,
         )
         return page(self.staff, request, "_preview.html", {"preview": shown, "names": NATIVE_NAMES})
+
+    async def fix_reading(self, request: Request) -> Response:
+        """読み方を直す: one word's reading into readings.yaml, then reload the bot.
+        staff.js posts it with `Accept: application/json` and refreshes the live
+        preview (the typed answer stays); without JavaScript it is a plain form."""
+        entry_id = request.path_params["entry_id"]
+        entry = (await run_in_threadpool(self.kb)).entries.get(entry_id)
+        if entry is None:
+            return error(self.staff, request, 404, "No such entry.")
+        wants_json = "application/json" in request.headers.get("accept", "")
+        word, value = await form_text(request, "word"), await form_text(request, "reading")
+        try:
+            fix = await run_in_threadpool(
+                readingsedit.save_reading,
+                self.staff.workspace,
+                self.staff.audit,
+                session_of(request).account.name,
+                await form_text(request, "base"),
+                word,
+                value,
+            )
+        except (Conflict, Invalid) as exc:
+            status = 409 if isinstance(exc, Conflict) else 400
+            found = exc.problems if isinstance(exc, Invalid) else [str(exc)]
+            if wants_json:
+                return JSONResponse({"ok": False, "problems": found}, status_code=status)
+            sent = {"word": word, "value": value, "problems": found}
+            return await run_in_threadpool(
+                self._entry_page, request, entry, None, "", None, status, sent
+            )
+        note = readingsedit.note(fix)
+        if fix.changed:
+            note += " " + reload_note(await self.staff.reload())
+        if wants_json:
+            base, _ = await run_in_threadpool(readingsedit.current, self.staff.workspace)
+            return JSONResponse({"ok": True, "message": note, "base": base})
+        self.staff.flash(request, note)
+        return redirect(request, f"/entries/{entry_id}#reading")
 
     async def resolve_draft(self, request: Request) -> Response:
         entry_id = request.path_params["entry_id"]

@@ -44,6 +44,54 @@
   form.addEventListener("change", later);
 })();
 
+// The entry editor's "読み方を直す / Fix a reading": saved without leaving the page
+// (the answer being typed stays), then the live preview is fetched again and
+// shows the new reading. Without JavaScript the form posts and the page reloads.
+(function () {
+  const form = document.getElementById("reading");
+  const entry = document.getElementById("entry-form");
+  const note = document.getElementById("reading-note");
+  if (!form || !entry || !note) return;
+
+  function say(text, ok) {
+    note.textContent = text;
+    note.className = ok ? "note-ok" : "problem";
+    note.hidden = false;
+  }
+
+  form.addEventListener("submit", async function (event) {
+    event.preventDefault();
+    const body = new URLSearchParams(new FormData(form));
+    const button = form.querySelector("button[type=submit]");
+    if (button) button.disabled = true;
+    try {
+      const response = await fetch(form.action, {
+        method: "POST",
+        body: body,
+        credentials: "same-origin",
+        headers: { Accept: "application/json", "X-CSRF-Token": body.get("csrf") || "" },
+      });
+      const type = response.headers.get("content-type") || "";
+      if (!type.includes("application/json")) {
+        say("保存できませんでした / Not saved (" + response.status + ")", false);
+        return;
+      }
+      const data = await response.json();
+      if (!data.ok) {
+        say((data.problems || []).join(" "), false);
+        return;
+      }
+      form.querySelector("input[name=base]").value = data.base;
+      say(data.message, true);
+      entry.dispatchEvent(new Event("change")); // the live preview refreshes
+    } catch (err) {
+      say("保存できませんでした / Not saved", false);
+    } finally {
+      if (button) button.disabled = false;
+    }
+  });
+})();
+
 // Broadcasts: choosing a template opens its form at once.
 (function () {
   document.querySelectorAll("form[data-autosubmit] select").forEach(function (select) {
