@@ -19,6 +19,7 @@ from bot.core.types import Incoming, Result, Session
 from bot.hostile import clean
 from bot.notify import hooks as notify
 from bot.privacy import mask
+from bot.shelters import opened
 from bot.storage import Store, now_iso
 from bot.throttle import Throttle, refusal
 
@@ -115,7 +116,7 @@ class Service:
         if lang:
             session.lang = lang
         notify.prepare(self.store, channel, key, session)
-        result = self.bot.handle(incoming, session)
+        result = self.bot.handle(incoming, session, opened.live(self.store))
         self.store.save_session(key, result.session.to_dict())
         notify.apply(self.store, channel, user_id, key, result)
         if result.feedback is not None:
