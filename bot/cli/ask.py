@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,6 +12,7 @@ import typer
 
 from bot.core.dialogue import Bot
 from bot.core.langs import LANGS
+from bot.core.open_shelters import LiveSource
 from bot.core.types import Incoming, Result, Session
 
 from . import app
@@ -84,13 +86,13 @@ def ask(
         service = Service(bot, Store(cfg.db_path))
 
     sessions: dict[str, Session] = {}
-    live = None
+    live: LiveSource = None
     if service is None and Path(cfg.db_path).is_file():
         # Open shelters and the active disaster, as the server would pass them.
         from bot.shelters import opened
         from bot.storage import Store
 
-        live = opened.live(Store(cfg.db_path))
+        live = partial(opened.live, Store(cfg.db_path))
 
     def one(incoming: Incoming, who: str | None) -> Result:
         if service is not None and user is not None:

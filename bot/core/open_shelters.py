@@ -8,7 +8,7 @@ site) can call `site_lines` / `sort_sites` to list open sites the same way.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from bot.shelters.geo import Disaster, haversine_m
@@ -42,6 +42,18 @@ class Live:
 
     open_sites: tuple[OpenSite, ...] = ()
     disaster: str | None = None  # `Disaster` value of the latest disaster broadcast
+
+
+LiveSource = Live | Callable[[], Live] | None
+"""What `Bot.handle` takes: the state, or a function reading it (the service passes
+one, so SQLite is read only on the turns that need it), or None (nothing known)."""
+
+
+def resolve(live: LiveSource) -> Live:
+    """The state now: read it if we were given a reader."""
+    if live is None:
+        return Live()
+    return live if isinstance(live, Live) else live()
 
 
 def usable(sites: Sequence[OpenSite], disaster: str | None) -> list[OpenSite]:
@@ -119,10 +131,11 @@ def location(session: Session) -> tuple[float, float] | None:
 
 
 def apply(
-    result: Result, live: Live, phrases: Phrases, city: CityProfile | None
+    result: Result, live: LiveSource, phrases: Phrases, city: CityProfile | None
 ) -> Result:
     """Replace the entry's static answer (said when nothing is open) with the live list."""
     first = result.replies[0]
-    text = reply_text(live, result.lang, phrases, city, location(result.session), first.text)
+    where = location(result.session)
+    text = reply_text(resolve(live), result.lang, phrases, city, where, first.text)
     result.replies = [replace(first, text=text), *result.replies[1:]]
     return result

@@ -102,6 +102,7 @@ create table if not exists notify_deliveries (
     claimed text,
     claimed_by text
 );
+create index if not exists notify_broadcasts_sent on notify_broadcasts (kind, queued);
 create index if not exists notify_deliveries_status on notify_deliveries (status, channel);
 create index if not exists notify_deliveries_broadcast on notify_deliveries (broadcast_id);
 create index if not exists notify_deliveries_user on notify_deliveries (user_key);

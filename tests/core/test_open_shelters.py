@@ -48,7 +48,9 @@ NONE = {
 }
 
 
-def ask(bot: Bot, text: str, live: Live | None, session: Session | None = None) -> str:
+def ask(
+    bot: Bot, text: str, live: open_shelters.LiveSource, session: Session | None = None
+) -> str:
     result = bot.handle(Incoming(text=text), session or Session(), live)
     assert result.entry == "disaster.shelter.open", (text, result.entry, result.outcome)
     return "\n".join(r.text for r in result.replies)
@@ -108,3 +110,17 @@ def test_the_japanese_phrases_are_easy_japanese(bot: Bot) -> None:
     found = {k: lint(bot.phrases.raw(k, "ja"), cfg) for k in keys}
     assert {k: f for k, f in found.items() if f} == {}
     assert bot.phrases.missing() == {}  # translated and approved in the six catalogues
+
+
+def test_the_state_is_read_only_by_the_turns_that_need_it(bot: Bot) -> None:
+    reads: list[int] = []
+
+    def read() -> Live:
+        reads.append(1)
+        return LIVE
+
+    bot.handle(Incoming(text="燃えるごみは何曜日ですか"), Session(), read)
+    bot.handle(Incoming(text="避難所はどこですか"), Session(), read)
+    assert reads == []  # other answers cost no database read
+    assert SCHOOL.name in ask(bot, "which shelters are open", read)
+    assert reads == [1]
