@@ -12,6 +12,7 @@ import threading
 import time
 import uuid
 from dataclasses import replace
+from functools import partial
 
 from bot.claims import STALE_AFTER, Claims
 from bot.core.dialogue import Bot
@@ -19,6 +20,7 @@ from bot.core.types import Incoming, Result, Session
 from bot.hostile import clean
 from bot.notify import hooks as notify
 from bot.privacy import mask
+from bot.shelters import opened
 from bot.storage import Store, now_iso
 from bot.throttle import Throttle, refusal
 
@@ -115,7 +117,8 @@ class Service:
         if lang:
             session.lang = lang
         notify.prepare(self.store, channel, key, session)
-        result = self.bot.handle(incoming, session)
+        # The open shelters and the active disaster, read only if the answer needs them.
+        result = self.bot.handle(incoming, session, partial(opened.live, self.store))
         self.store.save_session(key, result.session.to_dict())
         notify.apply(self.store, channel, user_id, key, result)
         if result.feedback is not None:

@@ -18,6 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from bot.notify.tables import migrate as migrate_notify
+from bot.shelters.opened import migrate as migrate_shelters
 from bot.staff.schema import migrate as migrate_staff
 
 SCHEMA_VERSION = 3  # 2: feedback table; 3: interactions.delivery/claimed (bot.claims)
@@ -154,6 +155,7 @@ class Store:
         )
         migrate_staff(self.db)
         migrate_notify(self.db)
+        migrate_shelters(self.db)
         found = int(self.db.execute("PRAGMA user_version").fetchone()[0])
         # Never lower it: a newer resbot's database keeps saying what it is.
         self.db.execute(f"PRAGMA user_version={max(found, SCHEMA_VERSION)}")

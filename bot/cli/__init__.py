@@ -45,7 +45,7 @@ def main_options(
 def _register() -> None:
     # Sub-commands live in their own modules; importing registers them on `app`.
     from . import ask, chat, db, notify, platforms, report, retention, serve, staff, translate  # noqa: F401
-    from .shelters import shelters_app
+    from .shelters_open import shelters_app  # `shelters`, with find / opened / close added
 
     app.add_typer(shelters_app, name="shelters")
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+from functools import partial
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from bot.core.dialogue import Bot
 from bot.core.langs import LANGS
+from bot.core.open_shelters import LiveSource
 from bot.core.types import Incoming, Result, Session
 
 from . import app
@@ -83,6 +86,13 @@ def ask(
         service = Service(bot, Store(cfg.db_path))
 
     sessions: dict[str, Session] = {}
+    live: LiveSource = None
+    if service is None and Path(cfg.db_path).is_file():
+        # Open shelters and the active disaster, as the server would pass them.
+        from bot.shelters import opened
+        from bot.storage import Store
+
+        live = partial(opened.live, Store(cfg.db_path))
 
     def one(incoming: Incoming, who: str | None) -> Result:
         if service is not None and user is not None:
@@ -92,8 +102,8 @@ def ask(
             assert result is not None  # no event id, so never a redelivery
             return result
         if who is None:
-            return bot.handle(incoming, Session(lang=lang))
-        result = bot.handle(incoming, sessions.get(who) or Session(lang=lang))
+            return bot.handle(incoming, Session(lang=lang), live)
+        result = bot.handle(incoming, sessions.get(who) or Session(lang=lang), live)
         sessions[who] = result.session
         return result
 

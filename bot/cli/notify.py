@@ -190,6 +190,21 @@ def broadcast(
         bool, typer.Option("--check-templates", help="Check every template in every language.")
     ] = False,
     by: Annotated[str, typer.Option("--by", help="Who sends it (kept with the broadcast).")] = "",
+    site: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--site",
+            help="An evacuation site's 共通ID from the imported list (`resbot shelters find`"
+            " shows them), for a template that lists sites (shelter_open); sending marks it open.",
+        ),
+    ] = None,
+    disaster: Annotated[
+        str | None,
+        typer.Option(
+            "--disaster",
+            help="The disaster type, for a template that asks (flood, earthquake, ...).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Compose, preview, test and send a broadcast in every resident's language.
@@ -204,6 +219,7 @@ def broadcast(
       resbot broadcast --list-templates
       resbot broadcast -t shelter_open -p place="東小学校" --preview --lang tl
       resbot broadcast -t shelter_open -p place="東小学校" --test-to telegram:12345
+      resbot broadcast -t shelter_open -p place= --site E1320100006111 --disaster flood --preview
       resbot broadcast --id 7 --send          (the broadcast the test created)
       resbot broadcast --text "にほんごきょうしつが　はじまります。" --kind events --send
       resbot broadcast --status 3
@@ -250,6 +266,16 @@ def broadcast(
         "text": text,
         "texts": _params(translation or []),
     }
+    if site:
+        from bot.shelters import opened
+        from bot.shelters import store as site_store
+
+        known = {s.common_id: s for s in site_store.load(settings(ctx).knowledge_dir)}
+        missing = [x for x in site if x not in known]
+        if missing:
+            typer.echo(f"not in the imported sites: {', '.join(missing)}", err=True)
+            raise typer.Exit(2)
+        source["sites"] = [opened.snapshot(known[x]) for x in dict.fromkeys(site)]
     try:
         if broadcast_id is not None:
             for code in langs or list(LANGS) if preview else []:
@@ -258,13 +284,15 @@ def broadcast(
         elif preview:
             for code in langs or list(LANGS):
                 shown = api.preview(
-                    template, source["params"], code, text=text, texts=source["texts"], kind=kind
+                    template, source["params"], code, text=text, texts=source["texts"], kind=kind,
+                    sites=source.get("sites"),
                 )
                 typer.echo(f"----- {code} -----\n{shown}\n")
         if not (test_to or send):
             return
         bid = broadcast_id or api.create_broadcast(
-            **source, kind=kind, langs=targets or None, areas=area or None, created_by=by
+            **source, kind=kind, langs=targets or None, areas=area or None, created_by=by,
+            disaster=disaster,
         )
     except (TemplateError, ValueError, KeyError) as exc:
         typer.echo(str(exc), err=True)
@@ -282,7 +310,7 @@ def broadcast(
         if not send:
             typer.echo(f"not sent to subscribers; to send it: resbot broadcast --id {bid} --send")
             return
-    api.queue(bid)
+    api.queue(bid, by)
     asyncio.run(_run(outbox))
     _print_status(api.status(bid), as_json)
 

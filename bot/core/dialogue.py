@@ -14,12 +14,14 @@ import yaml
 
 from bot.garbage import GarbageData
 
+from . import open_shelters
 from .emergency import Emergency, find_emergency
 from .garbage_flow import GarbageFlow
 from .knowledge import Entry, KnowledgeBase, load_knowledge
 from .langs import LANGS, NATIVE_NAMES, SOURCE_LANG, platform_lang
 from .language import Lexicon, detect, is_shared_only
 from .normalize import has_latin, normalize, romaji
+from .open_shelters import LiveSource
 from .phrases import Phrases, load_phrases
 from .retrieval import Candidate, Index, Variant
 from .signup_flow import SignupFlow
@@ -341,8 +343,18 @@ class Bot:
         )
 
     # ------------------------------------------------------------------ dispatch
-    def handle(self, incoming: Incoming, session: Session | None = None) -> Result:
+    def handle(
+        self, incoming: Incoming, session: Session | None = None, live: LiveSource = None
+    ) -> Result:
+        """One turn. `live`: what the city has announced now (open shelters, the
+        active disaster) or a function the service gives to read it from storage
+        (called only by the answers that need it); None outside a server."""
         result = self._handle(incoming, session or Session())
+        entry = self.kb.entries.get(result.entry or "")
+        if result.outcome == "answer" and entry and entry.action == open_shelters.ACTION:
+            # "Which shelters are open?": the entry's own answer is what we say when
+            # none are; otherwise the open sites (nearest first if we know where).
+            result = open_shelters.apply(result, live, self.phrases, self.kb.city)
         fit_buttons(result.replies)
         return result
 

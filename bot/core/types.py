@@ -98,6 +98,8 @@ class Session:
     # The last garbage question as JSON ({"kind": "days", "day": 1, "category": ...}
     # or {"kind": "item", "item": ...}): "and tomorrow?", "プラは？" reuse it.
     garbage_context: str | None = None
+    # [lat, lon] the resident last shared (a location message): "nearest first".
+    location: list[float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -7,6 +7,13 @@
     await b.send(bid, outbox)                                 # every subscriber, in their language
     b.status(bid)                                             # sent / failed / blocked / pending
 
+A template with `sites:` (shelter_open) may instead list evacuation sites picked
+from the imported GSI list (`sites=[opened.snapshot(site), ...]`): each resident
+gets their names and addresses in their language, and queuing the broadcast marks
+them open (`bot.shelters.opened`), which "which shelters are open?" answers from.
+A template's `disaster:` (or the staff's choice for `choose`) is stored with the
+broadcast: the active disaster (`opened.active_disaster`).
+
 A broadcast is a template (pre-translated, see `templates`) or a text composed
 in Japanese (optionally with the staff's own translations); each recipient gets
 their own language, else the Japanese text with a note in their language.
@@ -25,16 +32,19 @@ from typing import Any
 from bot.core.city import fill
 from bot.core.knowledge import KnowledgeBase
 from bot.core.langs import LANGS, SOURCE_LANG
+from bot.core.open_shelters import site_lines
 from bot.core.phrases import Phrases, load_phrases
 from bot.core.types import Button, Reply
+from bot.shelters import opened
 from bot.storage import Store, now_iso
 
 from . import ledger, messages, subscriptions
 from .outbox import Outbox
 from .senders import Outcome
-from .templates import KINDS, Template, TemplateError, load_templates
+from .templates import CHOOSE, DISASTERS, KINDS, OVER, Template, TemplateError, load_templates
 
 MAX_TEXT = 2000
+MAX_SITES = 30  # one message; a city opens a few at a time
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,8 @@ class BroadcastStatus:
     queued: str | None
     finished: str | None
     counts: dict[str, int]
+    disaster: str | None = None
+    sites: list[dict[str, Any]] | None = None
 
     @property
     def total(self) -> int:
@@ -66,6 +78,8 @@ class BroadcastStatus:
             "queued": self.queued,
             "finished": self.finished,
             "total": self.total,
+            "disaster": self.disaster,
+            "sites": [s["common_id"] for s in self.sites or []],
             **self.counts,
         }
 
@@ -113,10 +127,22 @@ class Broadcasts:
         params: Mapping[str, str] | None = None,
         text: str | None = None,
         texts: Mapping[str, str] | None = None,
+        sites: list[dict[str, Any]] | None = None,
     ) -> str:
         """The message text in one language, without header and buttons."""
         if template:
-            return self._fill_city(self.template(template).fill(params or {}, lang), lang)
+            found = self.template(template)
+            values = dict(params or {})
+            if sites:
+                if found.sites is None:
+                    raise TemplateError(f"template {template!r} does not list evacuation sites")
+                values[found.sites] = self.site_block(sites, lang, values.get(found.sites, ""))
+            elif sites is not None and found.sites and not values.get(found.sites, "").strip():
+                raise TemplateError(
+                    f"template {template!r}: pick at least one site, or write the"
+                    f" {found.sites!r} value"
+                )
+            return self._fill_city(found.fill(values, lang), lang)
         own = {**(texts or {}), **({SOURCE_LANG: text} if text else {})}
         if SOURCE_LANG not in own or not own[SOURCE_LANG].strip():
             raise TemplateError("give a template, or a text in Japanese")
@@ -125,6 +151,16 @@ class Broadcasts:
         if own.get(lang, "").strip():
             return own[lang].strip()
         return own[SOURCE_LANG].strip() + "\n" + self._t("bc_japanese_only", lang)
+
+    def site_block(self, sites: list[dict[str, Any]], lang: str, extra: str = "") -> str:
+        """The picked sites for a template's place value: name, kind and address of
+        each in `lang` (names and addresses as the city publishes them)."""
+        lines = [
+            site_lines(opened.from_snapshot(s), lang, self.phrases, self.kb.city) for s in sites
+        ]
+        if extra.strip():
+            lines.append(extra.strip())
+        return "\n" + "\n".join(lines)
 
     def compose(self, kind: str, lang: str, **source: Any) -> list[Reply]:
         """The whole message: header, text, and the one-tap stop button."""
@@ -144,12 +180,15 @@ class Broadcasts:
         text: str | None = None,
         texts: Mapping[str, str] | None = None,
         kind: str | None = None,
+        sites: list[dict[str, Any]] | None = None,
     ) -> str:
         """What a resident reading `lang` would get (header included)."""
         if lang not in LANGS:
             raise ValueError(f"lang must be one of {', '.join(LANGS)}")
         kind = kind or (self.template(template).kind if template else "events")
-        replies = self.compose(kind, lang, template=template, params=params, text=text, texts=texts)
+        replies = self.compose(
+            kind, lang, template=template, params=params, text=text, texts=texts, sites=sites
+        )
         return "\n".join(r.text for r in replies)
 
     # ------------------------------------------------------------------ lifecycle
@@ -164,21 +203,30 @@ class Broadcasts:
         langs: list[str] | None = None,
         areas: list[str] | None = None,
         created_by: str = "",
+        sites: list[dict[str, Any]] | None = None,
+        disaster: str | None = None,
     ) -> int:
-        """Check and store a draft; returns its id. Nothing is sent yet."""
+        """Check and store a draft; returns its id. Nothing is sent yet.
+
+        `sites`: site snapshots (`opened.snapshot`) for a template with `sites:`;
+        `disaster`: the type, for a template with `disaster: choose` (else the
+        template's own; a text broadcast names none)."""
         kind = kind or (self.template(template).kind if template else None)
         if kind not in KINDS:
             raise ValueError(f"kind (the subscription to send to) must be one of {KINDS}")
         bad = [lang for lang in langs or [] if lang not in LANGS]
         if bad:
             raise ValueError(f"unknown language(s): {', '.join(bad)}")
+        if sites and len(sites) > MAX_SITES:
+            raise ValueError(f"at most {MAX_SITES} sites in one broadcast")
+        disaster = self.disaster_of(template, disaster)
         for lang in LANGS:  # every language must render before anything is stored
-            self.body(lang, template=template, params=params, text=text, texts=texts)
+            self.body(lang, template=template, params=params, text=text, texts=texts, sites=sites)
         own = {**(texts or {}), **({SOURCE_LANG: text} if text else {})}
         with self.store.lock:
             cur = self.store.db.conn.execute(
                 "insert into notify_broadcasts (created, created_by, kind, template, params,"
-                " texts, langs, areas) values (?, ?, ?, ?, ?, ?, ?, ?)",
+                " texts, langs, areas, sites, disaster) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     now_iso(),
                     created_by,
@@ -188,9 +236,22 @@ class Broadcasts:
                     json.dumps(own, ensure_ascii=False),
                     json.dumps(langs or []),
                     json.dumps(areas or []),
+                    json.dumps(list(sites or []), ensure_ascii=False),
+                    disaster,
                 ],
             )
         return int(cur.lastrowid or 0)
+
+    def disaster_of(self, template: str | None, chosen: str | None) -> str | None:
+        """The disaster type a broadcast stores: the template's, or the staff's choice
+        where the template says `choose`; ValueError for a type we do not know."""
+        fixed = self.template(template).disaster if template else None
+        chosen = (chosen or "").strip() or None
+        if chosen is not None and chosen not in DISASTERS:
+            raise ValueError(f"disaster must be one of {', '.join(DISASTERS)}")
+        if fixed == CHOOSE:
+            return chosen
+        return fixed if fixed in (*DISASTERS, OVER) else None
 
     def _row(self, broadcast_id: int) -> dict[str, Any]:
         with self.store.lock:
@@ -210,6 +271,7 @@ class Broadcasts:
             "params": json.loads(row["params"]),
             "text": own.get(SOURCE_LANG),
             "texts": own,
+            "sites": json.loads(row["sites"] or "[]") or None,
         }
 
     def message(self, broadcast_id: int, lang: str) -> list[Reply]:
@@ -256,10 +318,16 @@ class Broadcasts:
             )
         return out
 
-    def queue(self, broadcast_id: int) -> int:
+    def queue(self, broadcast_id: int, by: str = "") -> int:
         """Write one pending delivery per recipient (claim-first); returns how many are new.
-        Queuing again adds only recipients who subscribed since."""
+        Queuing again adds only recipients who subscribed since.
+
+        The first queuing marks the sites the broadcast announces open (`by`: the
+        staff member sending it, else its creator): residents are told now."""
         row = self._row(broadcast_id)
+        sites = json.loads(row["sites"] or "[]")
+        if sites and row["state"] == "draft":
+            opened.open_sites(self.store, sites, by or row["created_by"], broadcast_id)
         kind = row["kind"]
         found = subscriptions.recipients(
             self.store,
@@ -295,9 +363,9 @@ class Broadcasts:
             )
         return added
 
-    async def send(self, broadcast_id: int, outbox: Outbox) -> BroadcastStatus:
+    async def send(self, broadcast_id: int, outbox: Outbox, by: str = "") -> BroadcastStatus:
         """Queue and deliver now (other pending deliveries go along); returns the status."""
-        self.queue(broadcast_id)
+        self.queue(broadcast_id, by)
         await outbox.run()
         return self.status(broadcast_id)
 
@@ -324,6 +392,8 @@ class Broadcasts:
             queued=row["queued"],
             finished=row["finished"],
             counts=counts,
+            disaster=row["disaster"],
+            sites=json.loads(row["sites"] or "[]"),
         )
 
     def recent(self, limit: int = 20) -> list[BroadcastStatus]:

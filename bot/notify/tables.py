@@ -12,7 +12,10 @@ never copied into the log, the deliveries or the reports.
     notify_recipients     user_key PK, channel, address (raw id), lang, area
     notify_subscriptions  (user_key, kind) PK, option ("evening"/"morning" for garbage)
     notify_messages       one rendered message (JSON replies), shared by many deliveries
-    notify_broadcasts     a staff broadcast: template/text per language, target, state
+    notify_broadcasts     a staff broadcast: template/text per language, target, state;
+                          `sites` (JSON snapshots of the evacuation sites it announces,
+                          opened in `shelters_open` when sent) and `disaster` (the type
+                          it is about, for `bot.shelters.opened.active_disaster`)
     notify_batches        one LINE multicast call: its X-Line-Retry-Key, for safe retries;
                           `claimed_by` ("host pid") lets a restart see its sender is dead
     notify_deliveries     one row per (recipient, message): pending -> sending ->
@@ -65,7 +68,9 @@ create table if not exists notify_broadcasts (
     state text not null default 'draft',
     tested text,
     queued text,
-    finished text
+    finished text,
+    sites text not null default '[]',
+    disaster text
 );
 create table if not exists notify_batches (
     id integer primary key,
@@ -97,6 +102,7 @@ create table if not exists notify_deliveries (
     claimed text,
     claimed_by text
 );
+create index if not exists notify_broadcasts_sent on notify_broadcasts (kind, queued);
 create index if not exists notify_deliveries_status on notify_deliveries (status, channel);
 create index if not exists notify_deliveries_broadcast on notify_deliveries (broadcast_id);
 create index if not exists notify_deliveries_user on notify_deliveries (user_key);
@@ -133,3 +139,9 @@ def migrate(db: sqlite_utils.Database) -> None:
         columns = {row[1] for row in db.conn.execute(f"pragma table_info({table})")}
         if "claimed_by" not in columns:
             db.conn.execute(f"alter table {table} add column claimed_by text")
+    # The evacuation sites a broadcast announces and its disaster type came later too.
+    columns = {row[1] for row in db.conn.execute("pragma table_info(notify_broadcasts)")}
+    if "sites" not in columns:
+        db.conn.execute("alter table notify_broadcasts add column sites text not null default '[]'")
+    if "disaster" not in columns:
+        db.conn.execute("alter table notify_broadcasts add column disaster text")

@@ -21,10 +21,14 @@ import yaml
 from bot.core.city import PLACEHOLDER_RE as CITY_PLACEHOLDER
 from bot.core.furigana import add_furigana, load_readings
 from bot.core.langs import LANGS, SOURCE_LANG
+from bot.shelters.geo import Disaster
 
 FILE = "broadcast_templates.yaml"
 KINDS = ("disaster", "events", "garbage")
 PARAM_RE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+CHOOSE = "choose"  # `disaster: choose`: staff pick the disaster type when composing
+OVER = "over"  # `disaster: over`: sending it ends the active disaster
+DISASTERS = tuple(d.value for d in Disaster)
 
 
 class TemplateError(ValueError):
@@ -39,6 +43,10 @@ class Template:
     params: dict[str, str]  # name -> hint for staff
     text: dict[str, str]  # lang -> text with {params} and {city.x}
     readings: tuple[tuple[str, str], ...] = ()
+    # The disaster it is about: a `Disaster` value, CHOOSE, OVER, or None (says nothing).
+    disaster: str | None = None
+    # The parameter staff may fill by picking evacuation sites from the imported list.
+    sites: str | None = None
 
     @cached_property
     def ruby(self) -> str:
@@ -87,6 +95,8 @@ def load_templates(knowledge_dir: Path) -> dict[str, Template]:
             params={str(k): str(v) for k, v in (raw.get("params") or {}).items()},
             text={str(k): str(v) for k, v in (raw.get("text") or {}).items()},
             readings=readings,
+            disaster=str(raw["disaster"]) if raw.get("disaster") else None,
+            sites=str(raw["sites"]) if raw.get("sites") else None,
         )
     return out
 
@@ -99,6 +109,13 @@ def check_templates(templates: Mapping[str, Template], city_keys: set[str]) -> l
         where = f"{FILE}: {t.id}"
         if t.kind not in KINDS:
             problems.append(f"{where}: kind {t.kind!r} is not one of {', '.join(KINDS)}")
+        if t.disaster is not None and t.disaster not in (*DISASTERS, CHOOSE, OVER):
+            problems.append(
+                f"{where}: disaster {t.disaster!r} is not one of"
+                f" {', '.join((*DISASTERS, CHOOSE, OVER))}"
+            )
+        if t.sites is not None and t.sites not in t.params:
+            problems.append(f"{where}: sites {t.sites!r} is not one of its params")
         for lang in LANGS:
             text = t.text.get(lang, "").strip()
             if not text:

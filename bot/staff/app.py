@@ -68,6 +68,10 @@ def staff_routes(staff: Staff) -> list[BaseRoute]:
         guarded(staff, "/broadcasts/{bid:int}/status", bc.broadcast_status, editor),
         guarded(staff, "/broadcasts/{bid:int}/test", bc.test_send, editor, POST),
         guarded(staff, "/broadcasts/{bid:int}/send", bc.send_all, admin_role, POST),
+        # Evacuation sites: editors search the imported list and close an opened
+        # site (opening one is sending its broadcast, above).
+        guarded(staff, "/shelters/search", bc.site_search, editor),
+        guarded(staff, "/shelters/{site_id}/close", bc.close_site, editor, POST),
         # Sign-ups: counts for everyone; the answers (personal data) for editors;
         # deleting them (the retention purge) for admins.
         guarded(staff, "/signups", signups.signups, viewer),

@@ -18,7 +18,9 @@ from bot.core.langs import LANGS, SOURCE_LANG
 from bot.notify import subscriptions
 from bot.notify.broadcast import Broadcasts, BroadcastStatus
 from bot.notify.outbox import Outbox
-from bot.notify.templates import KINDS, Template
+from bot.notify.templates import CHOOSE, DISASTERS, KINDS, Template
+from bot.shelters import opened
+from bot.shelters.gsi_csv import Site
 from bot.storage import Store
 
 AUDIT_FILE = "notify_broadcasts"  # the audit rows of broadcasts: field = the broadcast id
@@ -52,11 +54,19 @@ class Compose:
     kind: str = "events"
     langs: list[str] = field(default_factory=list)  # none = every language
     areas: list[str] = field(default_factory=list)  # none = every area
+    # Evacuation sites picked from the imported list (snapshots), for a template
+    # with `sites:`; None for other templates and for free text.
+    sites: list[dict[str, Any]] | None = None
+    disaster: str = ""  # for a template with `disaster: choose` ("" = not said)
+    site_query: str = ""  # the site search box (the page lists what it finds)
 
     def source(self) -> dict[str, Any]:
         """Keyword arguments for `Broadcasts.compose` / `create_broadcast`."""
         if self.template:
-            return {"template": self.template, "params": dict(self.params)}
+            out: dict[str, Any] = {"template": self.template, "params": dict(self.params)}
+            if self.sites is not None:
+                out["sites"] = list(self.sites)
+            return out
         own = {k: v for k, v in self.texts.items() if v.strip() and k != SOURCE_LANG}
         return {"text": self.text, "texts": own}
 
@@ -66,7 +76,12 @@ def blank(template_id: str, templates: Mapping[str, Template]) -> Compose:
     found = templates.get(template_id)
     if found is None:
         return Compose()
-    return Compose(template=found.id, params=dict.fromkeys(found.params, ""), kind=found.kind)
+    return Compose(
+        template=found.id,
+        params=dict.fromkeys(found.params, ""),
+        kind=found.kind,
+        sites=[] if found.sites else None,
+    )
 
 
 def _text(form: FormData, name: str) -> str:
@@ -74,9 +89,11 @@ def _text(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def read_form(form: FormData, templates: Mapping[str, Template]) -> Compose:
-    """The compose form; unknown templates, languages and kinds are dropped, so
-    only what `Broadcasts` checks reaches it."""
+def read_form(
+    form: FormData, templates: Mapping[str, Template], sites: Mapping[str, Site] | None = None
+) -> Compose:
+    """The compose form; unknown templates, languages, kinds and sites are dropped,
+    so only what `Broadcasts` checks reaches it. `sites`: the imported list by id."""
     found = templates.get(_text(form, "template"))
     kind = _text(form, "kind")
     if kind not in KINDS:
@@ -85,7 +102,17 @@ def read_form(form: FormData, templates: Mapping[str, Template]) -> Compose:
     areas = sorted({x.strip() for x in form.getlist("areas") if isinstance(x, str) and x.strip()})
     if found is not None:
         params = {name: _text(form, f"p_{name}") for name in found.params}
-        return Compose(found.id, params, "", {}, kind, langs, [a[:MAX_AREA] for a in areas])
+        picked = None
+        if found.sites:
+            ids = dict.fromkeys(x for x in form.getlist("sites") if isinstance(x, str))
+            picked = [opened.snapshot(sites[i]) for i in ids if sites and i in sites]
+        disaster = _text(form, "disaster") if found.disaster == CHOOSE else ""
+        return Compose(
+            found.id, params, "", {}, kind, langs, [a[:MAX_AREA] for a in areas],
+            sites=picked,
+            disaster=disaster if disaster in DISASTERS else "",
+            site_query=_text(form, "site_q")[:MAX_AREA],
+        )
     texts = {x: _text(form, f"t_{x}") for x in LANGS if x != SOURCE_LANG}
     return Compose("", {}, _text(form, "text"), texts, kind, langs, [a[:MAX_AREA] for a in areas])
 

@@ -114,7 +114,12 @@ def test_a_missing_value_is_explained_not_a_crash(editor: tuple[TestClient, str]
     client, token = editor
     res = client.post("/staff/broadcasts/preview", data={"csrf": token, "template": "shelter_open"})
     assert res.status_code == 400
-    assert "missing parameter(s) place" in res.text
+    # shelter_open takes its place from picked sites or the typed value: neither given.
+    assert "pick at least one site, or write the &#39;place&#39; value" in res.text
+    level3 = client.post(
+        "/staff/broadcasts/preview", data={"csrf": token, "template": "evacuation_level3"}
+    )
+    assert level3.status_code == 400 and "missing parameter(s) area" in level3.text
     saved = client.post("/staff/broadcasts", data={"csrf": token, "template": "shelter_open"})
     assert saved.status_code == 400
     blank = client.post("/staff/broadcasts/preview", data={"csrf": token, "text": "  "})

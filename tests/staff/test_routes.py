@@ -27,6 +27,7 @@ SAMPLES = {
     "{key}": "0" * 24,
     "{bid:int}": "1",
     "{kind}": "volunteer",
+    "{site_id}": "E1320100006111",
 }
 
 

@@ -24,6 +24,10 @@ from bot.core.types import Reply
 from bot.notify.broadcast import Broadcasts, BroadcastStatus, parse_target
 from bot.notify.outbox import Outbox
 from bot.notify.templates import KINDS
+from bot.shelters import opened
+from bot.shelters import store as site_store
+from bot.shelters.geo import GSI_COLUMNS
+from bot.shelters.gsi_csv import Site
 
 from ..broadcasting import (
     AUDIT_FILE,
@@ -39,6 +43,10 @@ from ..http import Staff, error, form_text, page, redirect, session_of
 from ..roles import Role
 
 log = logging.getLogger("resbot.staff")
+# The GSI column names staff know, for the disaster-type choice.
+DISASTER_NAMES = {d.value: f"{ja} / {d.value.replace('_', ' ')}" for ja, d in GSI_COLUMNS.items()}
+SITE_KINDS = {"shelter": "指定避難所 / shelter", "emergency": "指定緊急避難場所 / emergency site"}
+MAX_FOUND = 20
 NO_PLATFORM = (
     "Sending is off: no LINE or Telegram token is set (LINE_CHANNEL_ACCESS_TOKEN,"
     " TELEGRAM_BOT_TOKEN), or the notification loop is off (RESBOT_NOTIFY_INTERVAL=0)."
@@ -63,6 +71,17 @@ class BroadcastViews:
         self._api: Broadcasts | None = None
         self._api_lock = threading.Lock()
         self._targets: dict[str, str] = {}  # login -> the test address it used last
+        self._sites: tuple[object, dict[str, Site]] = (None, {})
+
+    def sites(self) -> dict[str, Site]:
+        """The imported evacuation sites by id, read again when the file changes."""
+        path = site_store.folder(self.staff.service.bot.kb.root) / site_store.SITES_FILE
+        stamp = (str(path), path.stat().st_mtime_ns) if path.exists() else (str(path), None)
+        with self._api_lock:
+            if self._sites[0] != stamp:
+                found = site_store.load(self.staff.service.bot.kb.root)
+                self._sites = (stamp, {s.common_id: s for s in found if s.common_id})
+            return self._sites[1]
 
     def api(self) -> Broadcasts:
         """One API per served knowledge: templates and city values follow a reload."""
@@ -95,11 +114,25 @@ class BroadcastViews:
         api = self.api()
         store = self.staff.store
         counts = audience(store, form)
+        chosen = api.templates.get(form.template)
+        picking = chosen is not None and chosen.sites is not None
+        sites = self.sites() if picking else {}
+        picked = {s["common_id"] for s in form.sites or []}
+        found = [
+            s for s in opened.find(sites.values(), form.site_query, MAX_FOUND + len(picked))
+            if s.common_id not in picked
+        ][:MAX_FOUND]
         return page(
             self.staff,
             request,
             "broadcasts.html",
             {
+                "picking": picking,
+                "imported": len(sites),
+                "found": found,
+                "site_kinds": SITE_KINDS,
+                "disasters": DISASTER_NAMES,
+                "open_now": opened.rows(store),
                 "templates": sorted(api.templates.values(), key=lambda t: (t.kind, t.id)),
                 "chosen": api.templates.get(form.template),
                 "form": form,
@@ -128,7 +161,10 @@ class BroadcastViews:
     async def preview_broadcast(self, request: Request) -> Response:
         raw = await request.form()
         api = await run_in_threadpool(self.api)
-        form, lang = read_form(raw, api.templates), _lang(raw.get("lang"))
+        sites = await run_in_threadpool(self.sites)
+        form, lang = read_form(raw, api.templates, sites), _lang(raw.get("lang"))
+        if raw.get("search"):  # the site search without JavaScript: list, keep the rest
+            return await run_in_threadpool(self._compose_page, request, form, None, "", 200, lang)
         try:
             previews = await run_in_threadpool(
                 _render, lambda x: api.compose(form.kind, x, **form.source())
@@ -143,7 +179,8 @@ class BroadcastViews:
         """Store a draft (nothing is sent); its page has the test-send and send buttons."""
         raw = await request.form()
         api = await run_in_threadpool(self.api)
-        form, lang = read_form(raw, api.templates), _lang(raw.get("lang"))
+        sites = await run_in_threadpool(self.sites)
+        form, lang = read_form(raw, api.templates, sites), _lang(raw.get("lang"))
         me = session_of(request).account.name
         create = partial(
             api.create_broadcast,
@@ -152,6 +189,7 @@ class BroadcastViews:
             langs=form.langs or None,
             areas=form.areas or None,
             created_by=me,
+            disaster=form.disaster or None,
         )
         try:
             bid = await run_in_threadpool(create)
@@ -160,6 +198,8 @@ class BroadcastViews:
                 self._compose_page, request, form, None, str(exc), 400, lang
             )
         summary = {**form.source(), "kind": form.kind, "langs": form.langs, "areas": form.areas}
+        if form.sites:
+            summary["sites"] = [s["common_id"] for s in form.sites]
         self.staff.audit.record(
             me, "create", AUDIT_FILE, str(bid), "", json.dumps(summary, ensure_ascii=False)[:4000]
         )
@@ -215,6 +255,11 @@ class BroadcastViews:
                 "no_platform": NO_PLATFORM,
                 "can_send": me.role.allows(Role.admin),
                 "target": self._targets.get(me.name, ""),
+                "site_kinds": SITE_KINDS,
+                "disasters": DISASTER_NAMES,
+                "site_state": opened.latest(
+                    self.staff.store, [x["common_id"] for x in st.sites or []]
+                ),
                 "problem": problem,
             },
             status,
@@ -305,10 +350,45 @@ class BroadcastViews:
                 " / 確認の チェックを 入れて ください。",
                 400,
             )
-        added = await run_in_threadpool(api.queue, bid)
+        added = await run_in_threadpool(api.queue, bid, me)
         notifier.wake()
         self.staff.audit.record(me, "send", AUDIT_FILE, str(bid), "", f"{added} recipient(s)")
         self.staff.flash(
             request, f"Sending #{bid} to {added} subscriber(s). / {added} 人に 送信して います。"
         )
         return redirect(request, f"/broadcasts/{bid}")
+
+    # ------------------------------------------------------------------ sites
+    async def site_search(self, request: Request) -> Response:
+        """Imported sites whose name or address matches `q`, as JSON for the picker."""
+        query = request.query_params.get("q", "")[:100]
+        sites = await run_in_threadpool(self.sites)
+        found = opened.find(sites.values(), query, MAX_FOUND)
+        return JSONResponse(
+            {
+                "imported": len(sites),
+                "sites": [
+                    {
+                        "id": s.common_id,
+                        "kind": s.kind,
+                        "kind_name": SITE_KINDS.get(s.kind, s.kind),
+                        "name": s.name,
+                        "address": s.address,
+                    }
+                    for s in found
+                ],
+            }
+        )
+
+    async def close_site(self, request: Request) -> Response:
+        """Staff close an open site: residents asking which are open no longer get it."""
+        site_id: str = request.path_params["site_id"]
+        back = await form_text(request, "next")
+        me = session_of(request).account.name
+        closed = await run_in_threadpool(opened.close, self.staff.store, site_id, me)
+        if closed:
+            self.staff.audit.record(me, "close", opened.AUDIT_FILE, site_id, "open", "closed")
+            self.staff.flash(request, f"Closed {site_id}. / 閉じました。")
+        else:
+            self.staff.flash(request, f"{site_id} was not open. / 開いて いません。")
+        return redirect(request, back if back.startswith("/broadcasts") else "/broadcasts")

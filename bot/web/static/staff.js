@@ -176,3 +176,88 @@
 
   window.setTimeout(poll, 1000);
 })();
+
+// Broadcasts: pick evacuation sites while typing (the server searches the imported
+// list). Without JavaScript the "Search" button posts the form and the page lists
+// the same results; ticked sites are kept either way.
+(function () {
+  const box = document.getElementById("site-picker");
+  const input = document.getElementById("site-q");
+  const found = document.getElementById("sites-found");
+  const picked = document.getElementById("sites-picked");
+  if (!box || !input || !found || !picked) return;
+  const url = box.dataset.search;
+  let timer = 0;
+  let latest = 0;
+
+  function chosen() {
+    return new Set(
+      Array.from(picked.querySelectorAll("input[name=sites]")).map(function (c) {
+        return c.value;
+      })
+    );
+  }
+
+  function row(site) {
+    const li = document.createElement("li");
+    const label = document.createElement("label");
+    label.className = "check";
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.name = "sites";
+    box.value = site.id;
+    const small = document.createElement("small");
+    small.textContent = site.address + " · " + site.kind_name;
+    label.append(box, " " + site.name + " ", small);
+    li.append(label);
+    return li;
+  }
+
+  async function search() {
+    const mine = ++latest;
+    const query = input.value.trim();
+    if (!query) {
+      found.replaceChildren();
+      return;
+    }
+    try {
+      const response = await fetch(url + "?q=" + encodeURIComponent(query), {
+        credentials: "same-origin",
+      });
+      if (mine !== latest || !response.ok || response.redirected) return;
+      const data = await response.json();
+      const have = chosen();
+      const rows = data.sites
+        .filter(function (s) {
+          return !have.has(s.id);
+        })
+        .map(row);
+      if (!rows.length) {
+        const none = document.createElement("li");
+        none.className = "muted";
+        none.textContent = "見つかりません / No site matches.";
+        rows.push(none);
+      }
+      found.replaceChildren.apply(found, rows);
+    } catch (err) {
+      // offline for a moment: the Search button still works
+    }
+  }
+
+  input.addEventListener("input", function () {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(search, 250);
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter") {
+      event.preventDefault(); // search here, do not post the whole form
+      window.clearTimeout(timer);
+      search();
+    }
+  });
+  // A ticked result joins the picked list, so the next search keeps it.
+  found.addEventListener("change", function (event) {
+    const box = event.target;
+    if (box.name === "sites" && box.checked) picked.append(box.closest("li"));
+  });
+})();
