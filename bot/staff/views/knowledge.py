@@ -241,6 +241,7 @@ class KnowledgeViews:
             {
                 "rows": rows,
                 "examples": sum(r.example for r in rows),
+                "partial": [r for r in rows if r.marks],
                 "langs": LANGS,
                 "names": NATIVE_NAMES,
                 "message": message,
@@ -261,6 +262,9 @@ class KnowledgeViews:
             for k, v in form.items()
             if k.startswith("v_") and isinstance(v, str)
         }
+        confirmed = frozenset(
+            x for x in (str(v) for v in form.getlist("still_right")) if x in LANGS
+        )
         try:
             note = await run_in_threadpool(
                 cityedit.save_value,
@@ -270,6 +274,7 @@ class KnowledgeViews:
                 key,
                 await form_text(request, "base"),
                 typed,
+                confirmed,
             )
         except KeyError:
             return error(self.staff, request, 404, f"No value {key!r} in city.yaml.")
