@@ -112,7 +112,7 @@ def kb_show(
         raise typer.Exit(1)
     phrases = load_phrases()
     typer.echo(kb.title(entry, lang))
-    typer.echo(kb.answer(entry, lang, phrases.raw("example_mark", lang)))
+    typer.echo(phrases.answer(kb, entry, lang))
 
 
 @kb_app.command("lint-ja")

@@ -25,6 +25,7 @@ class Message:
     fuzzy: bool
     file: Path
     line: int
+    previous: str = ""  # `#| msgid`: the source it was translated from, kept by `sync`
 
     @property
     def approved(self) -> bool:
@@ -39,14 +40,16 @@ class Catalog:
     messages: dict[str, Message]
 
     def status(self, context: str, source: str) -> str:
-        """'ok', 'missing', 'fuzzy' or 'stale' (translated from another source)."""
+        """'ok', 'missing', 'fuzzy' (a draft nobody approved yet) or 'stale' (translated
+        from another Japanese source: `sync` marked it fuzzy and kept the old source,
+        or the msgid no longer matches)."""
         msg = self.messages.get(context)
         if msg is None or not msg.text.strip():
             return "missing"
+        if msg.source != source or (msg.fuzzy and msg.previous):
+            return "stale"
         if msg.fuzzy:
             return "fuzzy"
-        if msg.source != source:
-            return "stale"
         return "ok"
 
     def get(self, context: str, source: str) -> str | None:
@@ -70,6 +73,7 @@ def load_catalog(lang: str, files: Iterable[Path]) -> Catalog:
                 fuzzy="fuzzy" in e.flags,
                 file=path,
                 line=e.linenum,
+                previous=e.previous_msgid or "",
             )
     return Catalog(lang=lang, messages=messages)
 

@@ -143,4 +143,9 @@ def check(kb: KnowledgeBase, phrases: Phrases | None = None) -> Report:
             f"city.yaml: {len(examples)} example value(s) still to be replaced by the city: "
             + ", ".join(examples)
         )
+    for key, marks in kb.city.pending.items():
+        langs = ", ".join(f"{lang} ({mark})" for lang, mark in marks.items())
+        report.warnings.append(
+            f"city.yaml: {key}: language(s) still to fill in or update: {langs}"
+        )
     return report

@@ -209,7 +209,7 @@ class Bot:
 
     # ------------------------------------------------------------------ replies
     def answer(self, entry: Entry, lang: str, session: Session, score: float) -> Result:
-        text = self.kb.answer(entry, lang, self.phrases.raw("example_mark", lang))
+        text = self.phrases.answer(self.kb, entry, lang)
         related = [r for r in (self.kb.entry_for(x) for x in entry.related) if r is not None]
         # A sign-up form first: where its label equals a related entry's title
         # ("register as a volunteer"), the form is what the resident wants.

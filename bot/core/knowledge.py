@@ -92,16 +92,39 @@ class KnowledgeBase:
     def title(self, entry: Entry, lang: str) -> str:
         return entry.title.get(lang) or entry.title.get("en") or entry.title[SOURCE_LANG]
 
+    @staticmethod
+    def pending(entry: Entry, lang: str) -> bool:
+        """The answer in `lang` is being updated: it was translated from an older
+        Japanese source, so it is not served and the easy-Japanese answer is."""
+        return lang not in entry.answer and entry.status.get("answer", {}).get(lang) == "stale"
+
     def answer_lang(self, entry: Entry, lang: str) -> str:
-        """The language actually served: an unapproved translation is never shown."""
+        """The language actually served: an unapproved translation is never shown.
+        A stale one gives the current easy Japanese (its note says why), not an
+        English answer the resident did not ask for; a missing one gives English."""
         if lang in entry.answer:
             return lang
+        if self.pending(entry, lang):
+            return SOURCE_LANG
         return "en" if lang != SOURCE_LANG and "en" in entry.answer else SOURCE_LANG
 
-    def answer(self, entry: Entry, lang: str, example_mark: str) -> str:
+    def answer(
+        self,
+        entry: Entry,
+        lang: str,
+        example_mark: str,
+        *,
+        stale_mark: str | None = None,
+        pending_note: str = "",
+    ) -> str:
+        """The answer as served to a resident of `lang`; `pending_note` (in `lang`)
+        goes before the easy-Japanese answer when that language's is being updated."""
         served = self.answer_lang(entry, lang)
         text = entry.ruby_answer if served == SOURCE_LANG else entry.answer[served]
-        return fill(text, self.city, served, example_mark)
+        text = fill(text, self.city, served, example_mark, stale_mark)
+        if pending_note and self.pending(entry, lang):
+            return f"{pending_note}\n\n{text}"
+        return text
 
 
 def _read_entry(path: Path, topics: TopicCatalogue, errors: list[str]) -> Entry | None:

@@ -13,6 +13,7 @@ import polib
 
 from .catalog import Catalog, load_catalog
 from .city import CityProfile, fill
+from .knowledge import Entry, KnowledgeBase
 from .langs import SOURCE_LANG, TARGET_LANGS
 
 LOCALE = Path(__file__).resolve().parents[1] / "locale"
@@ -38,8 +39,22 @@ class Phrases:
         for name, value in fmt.items():
             text = text.replace("{" + name + "}", value)
         if city is not None:
-            text = fill(text, city, lang, self.raw("example_mark", lang))
+            text = self.fill(text, city, lang)
         return text
+
+    def fill(self, text: str, city: CityProfile, lang: str) -> str:
+        """City placeholders filled in, with the example and stale marks in `lang`."""
+        return fill(text, city, lang, self.raw("example_mark", lang), self.raw("stale_mark", lang))
+
+    def answer(self, kb: KnowledgeBase, entry: Entry, lang: str) -> str:
+        """An entry's answer as a resident of `lang` gets it, marks and notes included."""
+        return kb.answer(
+            entry,
+            lang,
+            self.raw("example_mark", lang),
+            stale_mark=self.raw("stale_mark", lang),
+            pending_note=self.raw("translation_pending", lang),
+        )
 
     def missing(self) -> dict[str, list[str]]:
         """Per language, the keys whose translation is missing, fuzzy or stale."""

@@ -29,7 +29,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.core.city import fill
 from bot.core.knowledge import KnowledgeBase
 from bot.core.langs import LANGS, SOURCE_LANG
 from bot.core.open_shelters import site_lines
@@ -110,7 +109,7 @@ class Broadcasts:
         return self.phrases.t(key, lang, self.kb.city)
 
     def _fill_city(self, text: str, lang: str) -> str:
-        return fill(text, self.kb.city, lang, self.phrases.raw("example_mark", lang))
+        return self.phrases.fill(text, self.kb.city, lang)
 
     def template(self, template_id: str) -> Template:
         found = self.templates.get(template_id)

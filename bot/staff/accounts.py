@@ -2,7 +2,8 @@
 
 A wrong name costs the same hashing time as a wrong password, so login timing
 does not tell which names exist. Changing a password or disabling an account
-ends that person's sessions.
+ends that person's sessions; a new password also ends a login lockout of the
+name (the person locked out is the one who asked for it).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from bot.storage import Store
 
 from .clock import iso, utcnow
+from .ratelimit import LoginLimiter
 from .roles import Role
 
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9_.-]{1,31}")
@@ -108,6 +110,7 @@ class Accounts:
         check_password(password)
         self._update(name, password_hash=_hasher.hash(password))
         self.end_sessions(name)
+        LoginLimiter(self.store).unlock(name)
 
     def set_role(self, name: str, role: Role) -> None:
         account = self._require(name)

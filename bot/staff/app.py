@@ -82,6 +82,7 @@ def staff_routes(staff: Staff) -> list[BaseRoute]:
         guarded(staff, "/admin/users", admin.users, admin_role),
         guarded(staff, "/admin/users", admin.add_user, admin_role, POST),
         guarded(staff, "/admin/users/{name}", admin.change_user, admin_role, POST),
+        guarded(staff, "/admin/lockouts", admin.unlock, admin_role, POST),
         guarded(staff, "/admin/settings", admin.settings, admin_role),
         guarded(staff, "/admin/settings", admin.save_settings, admin_role, POST),
         guarded(staff, "/admin/audit", admin.audit, admin_role),

@@ -3,11 +3,16 @@
 Five failures for one name from one address within 15 minutes lock that pair
 until the oldest failure ages out; thirty from one address (any names) lock the
 address, which slows guessing across many names.
+
+A lock also ends when the person gets a new password (`Accounts.set_password`,
+from the admin page or `resbot staff passwd`) or an admin presses "Unlock": the
+name's failures are forgotten. The admin page lists every lock and when it ends.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.storage import Store
@@ -17,6 +22,16 @@ from .clock import iso, utcnow
 MAX_FAILURES = 5
 MAX_PER_ADDRESS = 30
 WINDOW = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Lock:
+    """A locked name at one address, or (name None) a whole address."""
+
+    name: str | None
+    ip: str
+    until: datetime
+    failures: int
 
 
 class LoginLimiter:
@@ -66,3 +81,55 @@ class LoginLimiter:
             self.store.db.execute(
                 "delete from staff_login_failures where name = ? and ip = ?", [name, ip]
             )
+
+    def locks(self) -> list[Lock]:
+        """Every lock in force now: locked names first, then locked addresses."""
+        since = iso(self.now() - WINDOW)
+        with self.store.lock:
+            pairs = list(
+                self.store.db.query(
+                    "select name, ip, count(*) as n from staff_login_failures where ts > ?"
+                    " group by name, ip having n >= ? order by name, ip",
+                    [since, MAX_FAILURES],
+                )
+            )
+            addresses = list(
+                self.store.db.query(
+                    "select ip, count(*) as n from staff_login_failures where ts > ?"
+                    " group by ip having n >= ? order by ip",
+                    [since, MAX_PER_ADDRESS],
+                )
+            )
+        now = self.now()
+        out = []
+        for row in pairs:
+            wait = self._wait(
+                "select ts from staff_login_failures where name = ? and ip = ? and ts > ?"
+                " order by ts desc limit 1 offset ?",
+                [row["name"], row["ip"], since, MAX_FAILURES - 1],
+            )
+            if wait is not None:
+                until = now + timedelta(seconds=wait)
+                out.append(Lock(str(row["name"]), str(row["ip"]), until, int(row["n"])))
+        for row in addresses:
+            wait = self._wait(
+                "select ts from staff_login_failures where ip = ? and ts > ?"
+                " order by ts desc limit 1 offset ?",
+                [row["ip"], since, MAX_PER_ADDRESS - 1],
+            )
+            if wait is not None:
+                until = now + timedelta(seconds=wait)
+                out.append(Lock(None, str(row["ip"]), until, int(row["n"])))
+        return out
+
+    def unlock(self, name: str) -> int:
+        """Forget a name's failures (from every address); returns how many."""
+        with self.store.lock:
+            cur = self.store.db.execute("delete from staff_login_failures where name = ?", [name])
+        return int(cur.rowcount)
+
+    def unlock_address(self, ip: str) -> int:
+        """Forget every failure from one address (the per-address lock)."""
+        with self.store.lock:
+            cur = self.store.db.execute("delete from staff_login_failures where ip = ?", [ip])
+        return int(cur.rowcount)

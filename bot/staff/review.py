@@ -24,6 +24,7 @@ from .audit import Audit
 from .entries import MAX_TITLE, Invalid, clean_text, lines
 from .files import WRITE_LOCK, atomic_write, conflict
 from .pofiles import find, is_machine, load_po, message_hash, po_path, state
+from .textdiff import Segment, diff
 from .workspace import Workspace
 
 ACTIONS = ("approve", "save", "reject")
@@ -48,6 +49,7 @@ class MessageView:
     notes: str  # translator comments: a machine draft's marker, an earlier translation
     base: str  # optimistic lock: hash of this message
     file: str
+    changes: tuple[Segment, ...] = ()  # stale: the Japanese it was made from -> now
 
     @property
     def status_text(self) -> str:
@@ -89,6 +91,7 @@ def entry_messages(ws: Workspace, entry: Entry) -> dict[str, list[MessageView]]:
                     notes=(msg.tcomment or "") if msg is not None else "",
                     base=message_hash(msg),
                     file=ws.rel(path),
+                    changes=tuple(diff(previous, source)) if status == "stale" else (),
                 )
             )
     return out

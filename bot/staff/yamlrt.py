@@ -66,5 +66,12 @@ def flow_list() -> CommentedSeq:
     return CommentedSeq()
 
 
+def flow_seq(items: list[str]) -> CommentedSeq:
+    """A list written on one line: `[vi, pt, es]`."""
+    out = CommentedSeq(items)
+    out.fa.set_flow_style()
+    return out
+
+
 class ReadBackError(ValueError):
     """The YAML would not read back as what was typed: nothing was written."""

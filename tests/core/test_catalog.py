@@ -24,7 +24,7 @@ def test_sync_adds_marks_stale_fuzzy_and_retires(tmp_path: Path) -> None:
     counts = sync_po(po_path, "vi", {"a|answer": ("もえる　ごみです。", "")})
     assert counts == {"added": 0, "stale": 1, "obsolete": 1}
     cat = load_catalog("vi", [po_path])
-    assert cat.status("a|answer", "もえる　ごみです。") == "fuzzy"
+    assert cat.status("a|answer", "もえる　ごみです。") == "stale"
     assert cat.get("a|answer", "もえる　ごみです。") is None
     entry = polib.pofile(str(po_path)).find("a|answer", by="msgctxt")
     assert entry.previous_msgid == "ごみです。" and entry.msgstr == "Rác."

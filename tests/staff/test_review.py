@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from bot.core.knowledge import load_knowledge
+from bot.core.translation_sync import sync_translations
 
 from .conftest import staff_of
 
@@ -49,7 +50,43 @@ def test_the_review_page_shows_source_and_six_translations(
     assert html.count('class="card msg') == 18  # 6 languages x title, questions, answer
     assert "Collection days" in html and "Ngày đổ rác" in html and "垃圾收集日" in html
     assert "Japanese source changed" in html
-    assert "むかしの　ぶん" in html  # what the translation was made from
+    # What the translation was made from, as deleted pieces of the diff.
+    card_html = re.search(r'id="m-vi-answer".*?</form>', html, re.S)
+    assert card_html
+    deleted = "".join(re.findall(r'<del title="deleted">(.*?)</del>', card_html[0], re.S))
+    assert "むかし" in deleted and "ぶん" in deleted
+
+
+def test_the_review_page_shows_what_changed_in_the_japanese_word_by_word(
+    editor: tuple[TestClient, str], knowledge: Path
+) -> None:
+    """One sentence of the answer changed: only its changed words are marked."""
+    client, _ = editor
+    kb = load_knowledge(knowledge, furigana=False)
+    path = kb.entries[ENTRY].path
+    text = path.read_text(encoding="utf-8")
+    old = "ごみの　しゅるいごとに　出す　曜日が　きまっています。"
+    new = "ごみの　しゅるいごとに　出す　日が　きまっています。まちがえないで　ください。"
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    sync_translations(load_knowledge(knowledge, furigana=False), category="garbage")
+
+    html = client.get(f"/staff/review/{ENTRY}").text
+    for lang in ("vi", "en", "zh"):
+        block = re.search(rf'id="m-{lang}-answer".*?</form>', html, re.S)
+        assert block, lang
+        diff = re.search(r'<p class="chat-text diff">(.*?)</p>', block[0], re.S)
+        assert diff, f"{lang}: no diff of the Japanese source"
+        deleted = re.findall(r'<del title="deleted">(.*?)</del>', diff[1], re.S)
+        inserted = re.findall(r'<ins title="inserted">(.*?)</ins>', diff[1], re.S)
+        assert deleted == ["曜日"]
+        assert inserted[0] == "日" and "まちがえないで　ください" in "".join(inserted)
+        assert len("".join(inserted)) == len("日まちがえないで　ください。")  # nothing more
+        kept = "".join(re.findall(r"<span>(.*?)</span>", diff[1], re.S))
+        assert "ごみを　あつめる　日は" in kept and "カレンダーは　ここでも" in kept
+    # An approved translation has no diff.
+    title = re.search(r'id="m-vi-title".*?</form>', html, re.S)
+    assert title and "diff" not in title[0]
 
 
 def test_approve_a_stale_translation(

@@ -23,6 +23,7 @@ class AdminViews:
             "users.html",
             {
                 "accounts": self.staff.accounts.all(),
+                "locks": self.staff.limiter.locks(),
                 "roles": list(Role),
                 "role_help": ROLE_HELP,
                 "problem": problem,
@@ -66,13 +67,33 @@ class AdminViews:
             elif action == "password":
                 password = await form_text(request, "password")
                 await run_in_threadpool(self.staff.accounts.set_password, name, password)
-                before, after = "", "(password reset; sessions ended)"
+                before, after = "", "(password reset; sessions and lockout ended)"
             else:
                 return error(self.staff, request, 400, "Unknown action.")
         except (AccountError, ValueError) as exc:
             return self._users(request, str(exc), 400)
         self.staff.audit.record(me, action, "staff_users", name, before, after)
         self.staff.flash(request, f"{name}: {action} done.")
+        return redirect(request, "/admin/users")
+
+    async def unlock(self, request: Request) -> Response:
+        """End a lock: a name's (at every address) or, with `ip`, an address's.
+        The name may be one no account has: guesses lock a name too."""
+        me = session_of(request).account.name
+        name = (await form_text(request, "name")).strip()
+        ip = (await form_text(request, "ip")).strip()
+        if name:
+            count = await run_in_threadpool(self.staff.limiter.unlock, name)
+            field, what = name, name
+        elif ip:
+            count = await run_in_threadpool(self.staff.limiter.unlock_address, ip)
+            field, what = f"address {ip}", f"the address {ip}"
+        else:
+            return error(self.staff, request, 400, "Say which name or address to unlock.")
+        self.staff.audit.record(
+            me, "unlock", "staff_login_failures", field, f"{count} failed login(s)", ""
+        )
+        self.staff.flash(request, f"Unlocked {what}.")
         return redirect(request, "/admin/users")
 
     def _settings(self, request: Request, problem: str = "", status: int = 200) -> Response:

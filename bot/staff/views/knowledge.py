@@ -289,6 +289,7 @@ class KnowledgeViews:
             {
                 "rows": rows,
                 "examples": sum(r.example for r in rows),
+                "partial": [r for r in rows if r.marks],
                 "langs": LANGS,
                 "names": NATIVE_NAMES,
                 "message": message,
@@ -309,6 +310,9 @@ class KnowledgeViews:
             for k, v in form.items()
             if k.startswith("v_") and isinstance(v, str)
         }
+        confirmed = frozenset(
+            x for x in (str(v) for v in form.getlist("still_right")) if x in LANGS
+        )
         try:
             note = await run_in_threadpool(
                 cityedit.save_value,
@@ -318,6 +322,7 @@ class KnowledgeViews:
                 key,
                 await form_text(request, "base"),
                 typed,
+                confirmed,
             )
         except KeyError:
             return error(self.staff, request, 404, f"No value {key!r} in city.yaml.")
