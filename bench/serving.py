@@ -138,7 +138,9 @@ def resbot(tmp: Path, api_url: str, src: Path | None = None, name: str = "resbot
         env["PYTHONPATH"] = str(src)
     cmd = [sys.executable, "-m", "bot.cli", "serve"]
     if os.environ.get("BENCH_PROFILE") and src is None:
-        cmd = ["py-spy", "record", "-o", os.environ["BENCH_PROFILE"], "-f", "raw", "--", *cmd]
+        # --gil: only samples holding the GIL, i.e. where Python spends CPU, not waits.
+        profile = ["py-spy", "record", "--gil", "-o", os.environ["BENCH_PROFILE"], "-f", "raw"]
+        cmd = [*profile, "--", *cmd]
     return Server(cmd, env, str(tmp))
 
 

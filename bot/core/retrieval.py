@@ -12,14 +12,13 @@ The topic never depends on guessing the language first.
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .normalize import MAX_INPUT_CHARS, has_kana, is_cjk_char, japanese_tagger, normalize
 
@@ -103,8 +102,52 @@ class Candidate:
     variant: str
 
 
+@dataclass(frozen=True)
+class Columns:
+    """A sparse matrix in compressed-column form: column j's rows are
+    `indices[indptr[j]:indptr[j+1]]` with values `data[...]` (scipy's CSC layout)."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+
+
+def _tfidf_columns(counted: list[Counter[str]], vocab: dict[str, int], idf: np.ndarray) -> Columns:
+    """Rows of feature counts -> l2-normalized sublinear TF-IDF, column-major, float32.
+
+    The same arithmetic as scikit-learn's TfidfTransformer (log(tf) + 1, times idf,
+    each row scaled to unit length), so scores do not move. Features outside
+    `vocab` are dropped, as the vectorizer's transform does."""
+    row_ids: list[int] = []
+    col_ids: list[int] = []
+    counts: list[int] = []
+    for r, c in enumerate(counted):
+        for f, k in c.items():
+            j = vocab.get(f)
+            if j is not None:
+                row_ids.append(r)
+                col_ids.append(j)
+                counts.append(k)
+    rows = np.array(row_ids, dtype=np.int32)
+    cols = np.array(col_ids, dtype=np.int32)
+    data = np.log(np.array(counts, dtype=np.float32)) + np.float32(1.0)
+    data *= idf[cols]
+    norms = np.sqrt(np.bincount(rows, weights=data.astype(np.float64) ** 2, minlength=len(counted)))
+    data /= norms.astype(np.float32)[rows]
+    order = np.lexsort((rows, cols))  # by column, then row
+    indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cols, minlength=len(vocab)), out=indptr[1:])
+    return Columns(indptr, rows[order], data[order])
+
+
 class Index:
-    """A search index over question variants, built once per knowledge base."""
+    """A search index over question variants, built once per knowledge base.
+
+    TF-IDF as scikit-learn's `TfidfVectorizer(sublinear_tf=True, norm="l2")`
+    computes it (smooth idf, float32), kept as two column-major sparse matrices in
+    plain numpy arrays: a question touches few features, so scoring walks only
+    their columns. No scikit-learn or scipy at run time: importing them cost the
+    server ~80 MB and 3 s of start-up for what is a few array operations here."""
 
     def __init__(self, variants: Iterable[Variant]) -> None:
         rows = sorted(variants, key=lambda v: v.entry_id)
@@ -116,22 +159,22 @@ class Index:
         self._row_entry = np.array([position[v.entry_id] for v in rows])
         # Start row of each entry's block, for a max over each block.
         self._starts = np.searchsorted(self._row_entry, np.arange(len(self.entry_ids)))
-        self._vectorizer = TfidfVectorizer(
-            analyzer=analyze, sublinear_tf=True, norm="l2", dtype=np.float32
-        )
-        self._variant_matrix = self._vectorizer.fit_transform([v.text for v in rows])
-        self._vocab = self._vectorizer.vocabulary_
-        self._max_idf = float(self._vectorizer.idf_.max())
+        counted = [Counter(analyze(v.text)) for v in rows]
+        self._vocab: dict[str, int] = {
+            f: i for i, f in enumerate(sorted({f for c in counted for f in c}))
+        }
+        df = np.zeros(len(self._vocab), dtype=np.float32)
+        for c in counted:
+            df[[self._vocab[f] for f in c]] += 1
+        n = np.float32(len(rows))
+        idf32 = np.log((1 + n) / (1 + df)) + np.float32(1.0)
+        self._idf = idf32.astype(np.float64)
+        self._max_idf = float(idf32.max())
+        self._variant_cols = _tfidf_columns(counted, self._vocab, idf32)
         docs = [""] * len(self.entry_ids)
         for v in rows:
             docs[position[v.entry_id]] += "\n" + v.text
-        self._entry_matrix = self._vectorizer.transform(docs)
-        # Column-major copies: a question touches few features, so scoring walks
-        # only those columns instead of every row (sklearn's transform and a
-        # sparse product cost more than the whole answer on a large base).
-        self._variant_cols = self._variant_matrix.tocsc()
-        self._entry_cols = self._entry_matrix.tocsc()
-        self._idf = self._vectorizer.idf_.astype(np.float64)
+        self._entry_cols = _tfidf_columns([Counter(analyze(d)) for d in docs], self._vocab, idf32)
 
     def _query(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Feature ids and TF-IDF weights of a question, as the vectorizer would make them."""
@@ -148,7 +191,7 @@ class Index:
         return idx, w / np.linalg.norm(w)
 
     @staticmethod
-    def _scores(cols: Any, rows: int, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
+    def _scores(cols: Columns, rows: int, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
         starts, ends = cols.indptr[idx], cols.indptr[idx + 1]
         lengths = ends - starts
         if not lengths.sum():
@@ -166,7 +209,7 @@ class Index:
         A word counts as known if we have it, or most of its trigrams (typos).
         """
         vocab = self._vocab
-        idf = self._vectorizer.idf_
+        idf = self._idf
         words = [w for w in folded.split() if len(w) > 1 and w.isascii()]
         cjk = [f for f in features(folded) if f[0] == "d"]
         units = ["w" + w for w in words] + cjk
