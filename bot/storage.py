@@ -154,6 +154,22 @@ class Store:
         # Never lower it: a newer resbot's database keeps saying what it is.
         self.db.execute(f"PRAGMA user_version={max(found, SCHEMA_VERSION)}")
 
+    # ------------------------------------------------------------------ transactions
+    def begin(self) -> None:
+        """Start one write transaction; the caller holds `lock` until commit/rollback.
+
+        IMMEDIATE takes SQLite's write lock now, so a claim cannot race another
+        process's between its check and its write."""
+        self.db.conn.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        if self.db.conn.in_transaction:
+            self.db.conn.commit()
+
+    def rollback(self) -> None:
+        if self.db.conn.in_transaction:
+            self.db.conn.rollback()
+
     # ------------------------------------------------------------------ sessions
     def load_session(self, user_key: str) -> dict[str, Any] | None:
         with self.lock:
@@ -225,24 +241,6 @@ class Store:
                 [ts, event_id, retry_before],
             )
         return cur.rowcount == 1
-
-    def release(self, event_id: str) -> None:
-        """A claim whose handling failed: a row never completed goes (nothing half-written
-        stays); a completed one waits for the redelivery as `retry`."""
-        with self.lock:
-            self.db.conn.execute(
-                "delete from feedback where event_id = ? and event_id in (select event_id"
-                " from interactions where outcome = 'pending')",
-                [event_id],
-            )
-            self.db.conn.execute(
-                "delete from interactions where event_id = ? and outcome = 'pending'", [event_id]
-            )
-            self.db.conn.execute(
-                "update interactions set delivery = 'retry'"
-                " where event_id = ? and delivery = 'owed'",
-                [event_id],
-            )
 
     def set_delivery(self, event_id: str, delivery: str) -> None:
         with self.lock:
