@@ -194,9 +194,11 @@ class Index:
     def _scores(cols: Columns, rows: int, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
         starts, ends = cols.indptr[idx], cols.indptr[idx + 1]
         lengths = ends - starts
-        if not lengths.sum():
+        total = int(lengths.sum())
+        if not total:
             return np.zeros(rows)
-        pos = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
+        # Every position of the question's columns at once (no arange per column).
+        pos = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
         weights = cols.data[pos] * np.repeat(w, lengths)
         return np.bincount(cols.indices[pos], weights=weights, minlength=rows)
 
