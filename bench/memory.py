@@ -120,6 +120,12 @@ def serve_rss(args: argparse.Namespace) -> None:
                     + "".join(f"{v:>9.0f}" for v in values)
                     + f"{growth:>+10.1f}{errors[name]:>8}"
                 )
+            for name, s in servers.items():
+                mapped = rss_mib(s.pid, "RssFile") or 0.0
+                print(
+                    f"{name}: of the last RSS, {mapped:.0f} MiB maps files (dictionaries,"
+                    " libraries: shared, reclaimable)"
+                )
             peak = max(rows["resbot"])
             growth = rows["resbot"][4] - rows["resbot"][2]
             print(
@@ -155,6 +161,7 @@ def phase(name):
 print(f"{'phase':<44}{'RSS +MiB':>9}{'traced +MiB':>10}{'RSS MiB':>9}{'s':>8}")
 phase("interpreter")
 import uvicorn, bot.cli, bot.web.app, bot.channels.line
+print("  resbot from", Path(bot.__file__).parent)
 phase("imports of resbot serve (web app, LINE SDK)")
 from bot.core.knowledge import load_knowledge
 kb = load_knowledge()
@@ -178,6 +185,9 @@ phase("first answer in each language")
 for i in range(1000):
     resident_bot.handle(Incoming(kind="text", text=QUESTIONS[i % len(QUESTIONS)]), Session())
 phase("1,000 more answers")
+for line in Path("/proc/self/status").read_text().splitlines():
+    if line.startswith(("RssAnon:", "RssFile:")):
+        print(line.split()[0], f"{int(line.split()[1]) / 1024:.1f} MiB")
 """
 
 
@@ -189,7 +199,9 @@ def phases(args: argparse.Namespace) -> None:
         env = {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{repo}"}
         print(f"== {name} ({src})")
         code = f"TRACE = {bool(args.trace)}\n" + PHASES
-        subprocess.run([sys.executable, "-c", code], env=env, check=True)
+        # Not from the repository folder: `-c` puts the working folder first on sys.path.
+        with tempfile.TemporaryDirectory() as cwd:
+            subprocess.run([sys.executable, "-c", code], env=env, cwd=cwd, check=True)
 
 
 def main() -> None:

@@ -74,11 +74,12 @@ def server_cpu(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def rss_mib(pid: int) -> float | None:
-    """Resident set size in MiB (VmRSS); None off Linux."""
+def rss_mib(pid: int, field: str = "VmRSS") -> float | None:
+    """Resident set size in MiB (VmRSS; RssFile: the part that maps files, such as
+    MeCab's dictionary, shared and reclaimable by the kernel); None off Linux."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     except OSError:
         return None

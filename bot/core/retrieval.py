@@ -12,6 +12,7 @@ The topic never depends on guessing the language first.
 from __future__ import annotations
 
 import unicodedata
+from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -112,31 +113,40 @@ class Columns:
     data: np.ndarray
 
 
-def _tfidf_columns(counted: list[Counter[str]], vocab: dict[str, int], idf: np.ndarray) -> Columns:
-    """Rows of feature counts -> l2-normalized sublinear TF-IDF, column-major, float32.
+def _triplets(
+    texts: Iterable[str], vocab: dict[str, int], grow: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, column, count) of each feature of each text, in compact C arrays.
+
+    One text's features at a time: no per-variant Python objects outlive their row.
+    `grow`: unseen features get the next column id; otherwise they are dropped,
+    as the vectorizer's transform does."""
+    rows, cols, counts = array("i"), array("i"), array("f")
+    for r, text in enumerate(texts):
+        for f, k in Counter(analyze(text)).items():
+            j = vocab.setdefault(f, len(vocab)) if grow else vocab.get(f)
+            if j is not None:
+                rows.append(r)
+                cols.append(j)
+                counts.append(k)
+    as_np = np.frombuffer
+    return as_np(rows, dtype=np.int32), as_np(cols, dtype=np.int32), as_np(counts, np.float32)
+
+
+def _tfidf_columns(
+    rows: np.ndarray, cols: np.ndarray, counts: np.ndarray, n_rows: int, idf: np.ndarray
+) -> Columns:
+    """(row, column, count) -> l2-normalized sublinear TF-IDF, column-major, float32.
 
     The same arithmetic as scikit-learn's TfidfTransformer (log(tf) + 1, times idf,
-    each row scaled to unit length), so scores do not move. Features outside
-    `vocab` are dropped, as the vectorizer's transform does."""
-    row_ids: list[int] = []
-    col_ids: list[int] = []
-    counts: list[int] = []
-    for r, c in enumerate(counted):
-        for f, k in c.items():
-            j = vocab.get(f)
-            if j is not None:
-                row_ids.append(r)
-                col_ids.append(j)
-                counts.append(k)
-    rows = np.array(row_ids, dtype=np.int32)
-    cols = np.array(col_ids, dtype=np.int32)
-    data = np.log(np.array(counts, dtype=np.float32)) + np.float32(1.0)
+    each row scaled to unit length), so scores do not move."""
+    data = np.log(counts) + np.float32(1.0)
     data *= idf[cols]
-    norms = np.sqrt(np.bincount(rows, weights=data.astype(np.float64) ** 2, minlength=len(counted)))
+    norms = np.sqrt(np.bincount(rows, weights=data.astype(np.float64) ** 2, minlength=n_rows))
     data /= norms.astype(np.float32)[rows]
     order = np.lexsort((rows, cols))  # by column, then row
-    indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(cols, minlength=len(vocab)), out=indptr[1:])
+    indptr = np.zeros(len(idf) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cols, minlength=len(idf)), out=indptr[1:])
     return Columns(indptr, rows[order], data[order])
 
 
@@ -159,22 +169,26 @@ class Index:
         self._row_entry = np.array([position[v.entry_id] for v in rows])
         # Start row of each entry's block, for a max over each block.
         self._starts = np.searchsorted(self._row_entry, np.arange(len(self.entry_ids)))
-        counted = [Counter(analyze(v.text)) for v in rows]
-        self._vocab: dict[str, int] = {
-            f: i for i, f in enumerate(sorted({f for c in counted for f in c}))
-        }
-        df = np.zeros(len(self._vocab), dtype=np.float32)
-        for c in counted:
-            df[[self._vocab[f] for f in c]] += 1
+        seen: dict[str, int] = {}
+        r, c, k = _triplets((v.text for v in rows), seen, grow=True)
+        # Columns in sorted feature order, as the vectorizer numbers them.
+        names = sorted(seen)
+        self._vocab: dict[str, int] = {f: i for i, f in enumerate(names)}
+        renumber = np.empty(len(names), dtype=np.int32)
+        renumber[[seen[f] for f in names]] = np.arange(len(names), dtype=np.int32)
+        c = renumber[c]
+        del seen, names
+        df = np.bincount(c, minlength=len(self._vocab)).astype(np.float32)
         n = np.float32(len(rows))
         idf32 = np.log((1 + n) / (1 + df)) + np.float32(1.0)
         self._idf = idf32.astype(np.float64)
         self._max_idf = float(idf32.max())
-        self._variant_cols = _tfidf_columns(counted, self._vocab, idf32)
+        self._variant_cols = _tfidf_columns(r, c, k, len(rows), idf32)
         docs = [""] * len(self.entry_ids)
         for v in rows:
             docs[position[v.entry_id]] += "\n" + v.text
-        self._entry_cols = _tfidf_columns([Counter(analyze(d)) for d in docs], self._vocab, idf32)
+        r, c, k = _triplets(docs, self._vocab, grow=False)
+        self._entry_cols = _tfidf_columns(r, c, k, len(docs), idf32)
 
     def _query(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Feature ids and TF-IDF weights of a question, as the vectorizer would make them."""
