@@ -81,10 +81,11 @@ def test_empty_index_is_refused() -> None:
 
 def test_serving_imports_no_report_or_training_libraries() -> None:
     """`resbot serve` imports: no scikit-learn/scipy (the index is numpy), no
-    matplotlib/openpyxl (reports load them when a report is made)."""
+    matplotlib/openpyxl (reports load them when a report is made), no
+    python-telegram-bot while Telegram is off."""
     code = (
         "import sys, uvicorn, bot.cli, bot.web.app, bot.channels.line\n"
-        "heavy = ('sklearn', 'scipy', 'matplotlib', 'openpyxl')\n"
+        "heavy = ('sklearn', 'scipy', 'matplotlib', 'openpyxl', 'telegram')\n"
         "print(','.join(sorted(m for m in heavy if m in sys.modules)))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
