@@ -8,6 +8,7 @@ serialized with a lock (SQLite allows one writer at a time anyway).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -20,6 +21,7 @@ import sqlite_utils
 from bot.notify.tables import migrate as migrate_notify
 from bot.staff.schema import migrate as migrate_staff
 
+log = logging.getLogger("resbot.storage")
 SCHEMA_VERSION = 3  # 2: feedback table; 3: interactions.delivery/claimed (bot.claims)
 
 
@@ -45,6 +47,7 @@ class Store:
         create_private(path)
         self.lock = threading.RLock()
         self.closed = False
+        self._checkpoint_after_commit = False
         self.db = self._connect()
         self._migrate()
 
@@ -74,6 +77,11 @@ class Store:
         if str(self.path) == ":memory:":
             return
         with self.lock:
+            if self.db.conn.in_transaction:
+                # Inside an event's transaction (bot.claims) SQLite cannot checkpoint:
+                # done right after its commit, when the deletion is in the -wal.
+                self._checkpoint_after_commit = True
+                return
             self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
@@ -165,8 +173,15 @@ class Store:
     def commit(self) -> None:
         if self.db.conn.in_transaction:
             self.db.conn.commit()
+        if self._checkpoint_after_commit:
+            self._checkpoint_after_commit = False
+            try:  # best effort, as always: the commit above stands either way
+                self.checkpoint()
+            except sqlite3.Error as exc:
+                log.warning("checkpoint after an erasure failed: %s", exc)
 
     def rollback(self) -> None:
+        self._checkpoint_after_commit = False  # nothing was deleted after all
         if self.db.conn.in_transaction:
             self.db.conn.rollback()
 

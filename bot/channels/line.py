@@ -12,7 +12,6 @@ of the server's CPU per webhook.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import urllib.request
 from typing import Any
@@ -30,6 +29,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from bot.claims import Unavailable
 from bot.core.types import Incoming, Reply, Result, short_label
+from bot.hostile import loads
 from bot.service import Service
 
 from .background import Background
@@ -80,7 +80,7 @@ def render(replies: list[Reply]) -> list[TextMessage]:
 
 def parse_events(body: str) -> list[dict[str, Any]]:
     """The events of a verified webhook body; ValueError when it is not LINE's shape."""
-    payload = json.loads(body)
+    payload = loads(body)  # bot.hostile: deep nesting is a ValueError, not a crash
     events = payload.get("events") if isinstance(payload, dict) else None
     if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
         raise ValueError("a LINE webhook body has a list of event objects")

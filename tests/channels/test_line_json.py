@@ -28,7 +28,8 @@ def test_render_json_is_what_the_sdk_models_serialize_to() -> None:
 
 
 @pytest.mark.parametrize(
-    "body", ["not json", "[]", '{"events": {}}', '{"events": [1]}', '{"destination": "U"}']
+    "body",
+    ["not json", "[]", '{"events": {}}', '{"events": [1]}', '{"destination": "U"}', "[" * 5000],
 )
 def test_parse_events_refuses_bodies_that_are_not_line_webhooks(body: str) -> None:
     with pytest.raises(ValueError):
