@@ -1,93 +1,56 @@
-"""Signed LINE webhooks against a running `resbot serve` on loopback.
+"""Signed LINE webhooks: a bare Starlette echo app and `resbot serve`, side by side.
 
-Starts a fake LINE API (the real SDK client replies to it over HTTP) and
-`resbot serve` as a separate process, then sends signed text-message webhooks
-with 1, 10 and 50 concurrent senders. Prints requests/s, p50/p99 latency and
-the server's CPU per request for each level, whether the target at 10 senders
-is met, and checks that no interaction was lost or logged twice (rows in the
-interaction log == requests sent). With BENCH_PROFILE=<file> the server runs
-under py-spy (pip install py-spy) and writes a raw profile there. Bounded: a
-fixed number of requests per level, loopback only; it stops by itself.
+Starts a fake LINE API (the real SDK client replies to it over HTTP), the bare
+echo app (bench/bare_app.py) and `resbot serve` as separate processes on the
+same uvicorn, then sends signed text-message webhooks with 1 and 10 concurrent
+senders to each in turn. Prints, per server and level, requests/s, p50/p99
+latency and the server's CPU per request (process CPU seconds / requests, so
+load elsewhere on the machine does not count), the resbot/bare ratio, whether
+the targets are met (CPU <= 1.0 ms per webhook, p99 < 100 ms at 10 senders),
+and checks that no interaction was lost or logged twice (log rows == replies ==
+requests). `--before DIR` also runs resbot from another source tree (e.g.
+`git archive <commit> | tar -x -C DIR`) in the same run. With
+BENCH_PROFILE=<file> resbot runs under py-spy and writes a raw profile there.
+Bounded: a fixed number of requests per level, loopback only; it stops by itself.
 
-    .venv/bin/python bench/webhook.py [--requests 600]
+    .venv/bin/python bench/webhook.py [--requests 600] [--before DIR] [--senders 1 10 50]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import hashlib
-import hmac
-import json
-import os
-import signal
-import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-from bench.questions import QUESTIONS  # noqa: E402
-from tests.fakes import FakeApi, Served, line_app  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.questions import QUESTIONS
+from bench.serving import Server, bare, line_body, resbot, server_cpu, sign
+from tests.fakes import FakeApi, Served, line_app
 
-SECRET = "bench-channel-secret"
-TARGET_RATE = 300  # requests/s at 10 concurrent senders (issue: channels)
-TARGET_P99_MS = 100
-
-
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return int(port)
+TARGET_CPU_MS = 1.0  # server CPU per LINE text webhook (issue 18)
+TARGET_P99_MS = 100  # at 10 senders
 
 
-def body_for(n: int) -> bytes:
-    event = {
-        "type": "message",
-        "mode": "active",
-        "timestamp": 1763780000000,
-        "source": {"type": "user", "userId": f"U{n % 200:032x}"},
-        "webhookEventId": f"01BENCH{n:020d}",
-        "deliveryContext": {"isRedelivery": False},
-        "replyToken": f"reply-{n}",
-        "message": {
-            "id": str(n),
-            "type": "text",
-            "quoteToken": "q",
-            "text": QUESTIONS[n % len(QUESTIONS)],
-        },
-    }
-    return json.dumps({"destination": "Ubench", "events": [event]}).encode()
+@dataclass
+class Figures:
+    rate: float
+    p50: float
+    p99: float
+    cpu_ms: float
+    errors: int
 
 
-def server_cpu(pid: int) -> float | None:
-    """CPU seconds the server process used so far (Linux /proc; None elsewhere).
-
-    Per level this tells whether the server or the senders set the pace: the
-    senders and the fake LINE API share this machine's cores with the server."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def sign(body: bytes) -> str:
-    return base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
-
-
-async def level(url: str, concurrency: int, start: int, count: int) -> tuple[float, float, int]:
-    """Send `count` signed webhooks from `concurrency` senders: (req/s, p99 ms, errors)."""
+async def level(server: Server, concurrency: int, start: int, count: int) -> Figures:
+    """Send `count` signed webhooks from `concurrency` senders and time them."""
+    url = server.base + "/line/webhook"
     latencies: list[float] = []
     errors = 0
     queue = list(range(start, start + count))
@@ -97,94 +60,100 @@ async def level(url: str, concurrency: int, start: int, count: int) -> tuple[flo
             nonlocal errors
             while queue:
                 n = queue.pop()
-                body = body_for(n)
+                body = line_body(n, QUESTIONS[n % len(QUESTIONS)])
                 t0 = time.perf_counter()
                 r = await client.post(url, content=body, headers={"X-Line-Signature": sign(body)})
                 latencies.append((time.perf_counter() - t0) * 1000)
                 if r.status_code != 200:
                     errors += 1
 
+        cpu0 = server_cpu(server.pid) or 0.0
         t0 = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - t0
-    rate = count / elapsed
+        cpu1 = server_cpu(server.pid) or 0.0
     latencies.sort()
-    p50 = statistics.median(latencies)
-    p99 = latencies[max(0, int(len(latencies) * 0.99) - 1)]
-    print(
-        f"{concurrency:>3} senders: {rate:7.0f} req/s   p50 {p50:6.1f} ms"
-        f"   p99 {p99:6.1f} ms   errors {errors}"
+    return Figures(
+        rate=count / elapsed,
+        p50=statistics.median(latencies),
+        p99=latencies[max(0, int(len(latencies) * 0.99) - 1)],
+        cpu_ms=(cpu1 - cpu0) * 1000 / count,
+        errors=errors,
     )
-    return rate, p99, errors
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--requests", type=int, default=600, help="requests per concurrency level")
+    ap.add_argument("--requests", type=int, default=600, help="requests per level and server")
+    ap.add_argument("--senders", type=int, nargs="+", default=[1, 10])
+    ap.add_argument("--before", type=Path, help="also run resbot from this source tree")
     args = ap.parse_args()
     api = FakeApi()
-    with Served(line_app(api)) as fake, tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "bench.sqlite3"
-        port = free_port()
-        env = {
-            **os.environ,
-            "RESBOT_DB": str(db),
-            "LINE_CHANNEL_SECRET": SECRET,
-            "LINE_CHANNEL_ACCESS_TOKEN": "bench-token",
-            "LINE_API_BASE": fake.url,
-        }
-        cmd = [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)]
-        if os.environ.get("BENCH_PROFILE"):
-            cmd = ["py-spy", "record", "-o", os.environ["BENCH_PROFILE"], "-f", "raw", "--", *cmd]
-        server = subprocess.Popen(
-            cmd,
-            cwd=tmp,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+    with Served(line_app(api)) as fake, tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        servers = {"bare": bare(tmp), "resbot": resbot(tmp, fake.url)}
+        if args.before:
+            servers["before"] = resbot(tmp, fake.url, src=args.before, name="before")
+        sent = dict.fromkeys(servers, 0)
         try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.time() + 60
-            while time.time() < deadline:
-                try:
-                    if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
-            else:
-                raise SystemExit("resbot serve did not start")
-            sent = 0
-            asyncio.run(level(base + "/line/webhook", 1, 10**6, 30))  # warm-up
-            sent += 30
-            figures = {}
-            for c in (1, 10, 50):
-                before = server_cpu(server.pid)
-                figures[c] = asyncio.run(
-                    level(base + "/line/webhook", c, sent + 10**6, args.requests)
-                )
-                sent += args.requests
-                after = server_cpu(server.pid)
-                if before is not None and after is not None:
-                    ms = (after - before) * 1000 / args.requests
-                    print(f"     server CPU {ms:.2f} ms per request")
-            rate, p99, errors = figures[10]
-            met = rate >= TARGET_RATE and p99 < TARGET_P99_MS and not errors
+            for s in servers.values():
+                s.wait_ready()
+            for name, s in servers.items():  # warm-up: first answers load lazy parts
+                asyncio.run(level(s, 1, 10**6, 30))
+                sent[name] += 30
+            results: dict[tuple[str, int], Figures] = {}
+            for c in args.senders:
+                for name, s in servers.items():  # one level at a time, servers in turn
+                    results[name, c] = asyncio.run(
+                        level(s, c, 2 * 10**6 + sent[name], args.requests)
+                    )
+                    sent[name] += args.requests
             print(
-                f"target at 10 senders (>= {TARGET_RATE} req/s,"
-                f" p99 < {TARGET_P99_MS} ms, no errors):",
-                "met" if met else "MISSED",
+                f"{'server':<8}{'senders':>8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
+                f"{'CPU ms/req':>12}{'errors':>8}"
             )
-            time.sleep(0.5)
-            rows = sqlite3.connect(db).execute("select count(*) from interactions").fetchone()[0]
-            replies = len(api.of("/v2/bot/message/reply"))
+            for (name, c), f in results.items():
+                print(
+                    f"{name:<8}{c:>8}{f.rate:>9.0f}{f.p50:>9.1f}{f.p99:>9.1f}"
+                    f"{f.cpu_ms:>12.2f}{f.errors:>8}"
+                )
+            for c in args.senders:
+                b, r = results["bare", c], results["resbot", c]
+                line = (
+                    f"ratio resbot/bare at {c:>2} senders: CPU x{r.cpu_ms / b.cpu_ms:.1f},"
+                    f" req/s x{r.rate / b.rate:.2f}"
+                )
+                if "before" in servers:
+                    line += f"; before/resbot CPU x{results['before', c].cpu_ms / r.cpu_ms:.1f}"
+                print(line)
+            worst_cpu = max(results["resbot", c].cpu_ms for c in args.senders)
+            at10 = results.get(("resbot", 10))
             print(
-                f"requests {sent}, interaction rows {rows}, replies sent {replies}:",
-                "no loss, no double count" if rows == sent == replies else "MISMATCH",
+                f"target CPU <= {TARGET_CPU_MS} ms per webhook:",
+                "met" if worst_cpu <= TARGET_CPU_MS else f"MISSED ({worst_cpu:.2f} ms)",
+            )
+            if at10:
+                print(
+                    f"target p99 < {TARGET_P99_MS} ms at 10 senders, no errors:",
+                    "met" if at10.p99 < TARGET_P99_MS and not at10.errors else "MISSED",
+                )
+            time.sleep(1.0)  # replies go out after the 200
+            replies = len(api.of("/v2/bot/message/reply"))
+            resbot_names = [n for n in servers if n != "bare"]
+            rows = sum(
+                sqlite3.connect(tmp / f"{n}.sqlite3")
+                .execute("select count(*) from interactions")
+                .fetchone()[0]
+                for n in resbot_names
+            )
+            total = sum(sent[n] for n in resbot_names)
+            print(
+                f"resbot requests {total}, interaction rows {rows}, replies sent {replies}:",
+                "no loss, no double count" if rows == total == replies else "MISMATCH",
             )
         finally:
-            server.send_signal(signal.SIGINT)
-            server.wait(timeout=30)
+            for s in servers.values():
+                s.stop()
 
 
 if __name__ == "__main__":

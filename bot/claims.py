@@ -13,9 +13,13 @@ so the redelivery answers it: one reply in the end, one log row. Only callers th
 call `Service.delivered` after replying (LINE, Telegram: `reply_owed=True`) get
 `owed` rows; for the others (web chat, CLI) `delivery` stays NULL.
 
-If the handler fails before the row was completed, the row is removed (nothing
-half-written is left); SQLite errors (locked, disk full) surface as `Unavailable`
-so a webhook answers 503 and the platform redelivers.
+The claim, the turn's writes (session, user, effects) and the completed log row
+are one SQLite transaction (issue 18: one commit per event instead of ten). If
+the handler fails, the transaction is rolled back: neither the claim nor anything
+half-written is left, and the platform's redelivery is handled afresh. SQLite
+errors (locked, disk full) surface as `Unavailable` so a webhook answers 503 and
+the platform redelivers. The `done` mark after the reply is a second, one-row
+write: it must come after the reply was attempted.
 """
 
 from __future__ import annotations
@@ -53,32 +57,45 @@ class Claims:
     def claimed(
         self, event_id: str, channel: str, key: str, kind: str, owed: bool
     ) -> Iterator[bool]:
-        """Yield True when this event is ours to handle, False when it was handled."""
-        try:
-            mine = self.store.claim(
-                event_id, channel, key, kind, owed=owed, retry_before=self.retry_before()
-            )
-        except sqlite3.Error as exc:
-            log.error("database unavailable, event %s not handled: %s", event_id, exc)
-            raise Unavailable(str(exc)) from exc
-        if not mine:
-            yield False
-            return
-        try:
-            yield True
-        except BaseException as exc:
-            self.release(event_id)
-            if isinstance(exc, sqlite3.Error):
+        """Yield True when this event is ours to handle, False when it was handled.
+
+        The store's lock and one write transaction are held until the block ends."""
+        store = self.store
+        with store.lock:
+            try:
+                store.begin()
+                mine = store.claim(
+                    event_id, channel, key, kind, owed=owed, retry_before=self.retry_before()
+                )
+            except sqlite3.Error as exc:
+                self._rollback(event_id)
                 log.error("database unavailable, event %s not handled: %s", event_id, exc)
                 raise Unavailable(str(exc)) from exc
-            raise
+            if not mine:
+                self._rollback(event_id)  # nothing was written
+                yield False
+                return
+            try:
+                yield True
+            except BaseException as exc:
+                self._rollback(event_id)
+                if isinstance(exc, sqlite3.Error):
+                    log.error("database unavailable, event %s not handled: %s", event_id, exc)
+                    raise Unavailable(str(exc)) from exc
+                raise
+            try:
+                store.commit()
+            except sqlite3.Error as exc:
+                self._rollback(event_id)
+                log.error("database unavailable, event %s not handled: %s", event_id, exc)
+                raise Unavailable(str(exc)) from exc
 
-    def release(self, event_id: str) -> None:
-        """Undo a claim whose handling failed, so a redelivery is processed again."""
+    def _rollback(self, event_id: str) -> None:
+        """Undo the event's transaction: its claim too, so a redelivery handles it."""
         try:
-            self.store.release(event_id)
-        except sqlite3.Error as exc:  # the next redelivery after `stale_after` retries it
-            log.error("could not release event %s after a failure: %s", event_id, exc)
+            self.store.rollback()
+        except sqlite3.Error as exc:  # SQLite rolls back itself when the connection closes
+            log.error("could not roll back event %s: %s", event_id, exc)
 
     def settle(self, event_id: str, delivery: str) -> None:
         """Mark the reply of a redeliverable event attempted ("done") or failed ("retry")."""

@@ -8,6 +8,7 @@ serialized with a lock (SQLite allows one writer at a time anyway).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -21,6 +22,7 @@ from bot.notify.tables import migrate as migrate_notify
 from bot.shelters.opened import migrate as migrate_shelters
 from bot.staff.schema import migrate as migrate_staff
 
+log = logging.getLogger("resbot.storage")
 SCHEMA_VERSION = 3  # 2: feedback table; 3: interactions.delivery/claimed (bot.claims)
 
 
@@ -46,6 +48,7 @@ class Store:
         create_private(path)
         self.lock = threading.RLock()
         self.closed = False
+        self._checkpoint_after_commit = False
         self.db = self._connect()
         self._migrate()
 
@@ -75,6 +78,11 @@ class Store:
         if str(self.path) == ":memory:":
             return
         with self.lock:
+            if self.db.conn.in_transaction:
+                # Inside an event's transaction (bot.claims) SQLite cannot checkpoint:
+                # done right after its commit, when the deletion is in the -wal.
+                self._checkpoint_after_commit = True
+                return
             self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
@@ -160,6 +168,29 @@ class Store:
         # Never lower it: a newer resbot's database keeps saying what it is.
         self.db.execute(f"PRAGMA user_version={max(found, SCHEMA_VERSION)}")
 
+    # ------------------------------------------------------------------ transactions
+    def begin(self) -> None:
+        """Start one write transaction; the caller holds `lock` until commit/rollback.
+
+        IMMEDIATE takes SQLite's write lock now, so a claim cannot race another
+        process's between its check and its write."""
+        self.db.conn.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        if self.db.conn.in_transaction:
+            self.db.conn.commit()
+        if self._checkpoint_after_commit:
+            self._checkpoint_after_commit = False
+            try:  # best effort, as always: the commit above stands either way
+                self.checkpoint()
+            except sqlite3.Error as exc:
+                log.warning("checkpoint after an erasure failed: %s", exc)
+
+    def rollback(self) -> None:
+        self._checkpoint_after_commit = False  # nothing was deleted after all
+        if self.db.conn.in_transaction:
+            self.db.conn.rollback()
+
     # ------------------------------------------------------------------ sessions
     def load_session(self, user_key: str) -> dict[str, Any] | None:
         with self.lock:
@@ -231,24 +262,6 @@ class Store:
                 [ts, event_id, retry_before],
             )
         return cur.rowcount == 1
-
-    def release(self, event_id: str) -> None:
-        """A claim whose handling failed: a row never completed goes (nothing half-written
-        stays); a completed one waits for the redelivery as `retry`."""
-        with self.lock:
-            self.db.conn.execute(
-                "delete from feedback where event_id = ? and event_id in (select event_id"
-                " from interactions where outcome = 'pending')",
-                [event_id],
-            )
-            self.db.conn.execute(
-                "delete from interactions where event_id = ? and outcome = 'pending'", [event_id]
-            )
-            self.db.conn.execute(
-                "update interactions set delivery = 'retry'"
-                " where event_id = ? and delivery = 'owed'",
-                [event_id],
-            )
 
     def set_delivery(self, event_id: str, delivery: str) -> None:
         with self.lock:

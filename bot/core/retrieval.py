@@ -12,14 +12,14 @@ The topic never depends on guessing the language first.
 from __future__ import annotations
 
 import unicodedata
+from array import array
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .normalize import MAX_INPUT_CHARS, has_kana, is_cjk_char, japanese_tagger, normalize
 
@@ -103,8 +103,61 @@ class Candidate:
     variant: str
 
 
+@dataclass(frozen=True)
+class Columns:
+    """A sparse matrix in compressed-column form: column j's rows are
+    `indices[indptr[j]:indptr[j+1]]` with values `data[...]` (scipy's CSC layout)."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+
+
+def _triplets(
+    texts: Iterable[str], vocab: dict[str, int], grow: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, column, count) of each feature of each text, in compact C arrays.
+
+    One text's features at a time: no per-variant Python objects outlive their row.
+    `grow`: unseen features get the next column id; otherwise they are dropped,
+    as the vectorizer's transform does."""
+    rows, cols, counts = array("i"), array("i"), array("f")
+    for r, text in enumerate(texts):
+        for f, k in Counter(analyze(text)).items():
+            j = vocab.setdefault(f, len(vocab)) if grow else vocab.get(f)
+            if j is not None:
+                rows.append(r)
+                cols.append(j)
+                counts.append(k)
+    as_np = np.frombuffer
+    return as_np(rows, dtype=np.int32), as_np(cols, dtype=np.int32), as_np(counts, np.float32)
+
+
+def _tfidf_columns(
+    rows: np.ndarray, cols: np.ndarray, counts: np.ndarray, n_rows: int, idf: np.ndarray
+) -> Columns:
+    """(row, column, count) -> l2-normalized sublinear TF-IDF, column-major, float32.
+
+    The same arithmetic as scikit-learn's TfidfTransformer (log(tf) + 1, times idf,
+    each row scaled to unit length), so scores do not move."""
+    data = np.log(counts) + np.float32(1.0)
+    data *= idf[cols]
+    norms = np.sqrt(np.bincount(rows, weights=data.astype(np.float64) ** 2, minlength=n_rows))
+    data /= norms.astype(np.float32)[rows]
+    order = np.lexsort((rows, cols))  # by column, then row
+    indptr = np.zeros(len(idf) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cols, minlength=len(idf)), out=indptr[1:])
+    return Columns(indptr, rows[order], data[order])
+
+
 class Index:
-    """A search index over question variants, built once per knowledge base."""
+    """A search index over question variants, built once per knowledge base.
+
+    TF-IDF as scikit-learn's `TfidfVectorizer(sublinear_tf=True, norm="l2")`
+    computes it (smooth idf, float32), kept as two column-major sparse matrices in
+    plain numpy arrays: a question touches few features, so scoring walks only
+    their columns. No scikit-learn or scipy at run time: importing them cost the
+    server ~80 MB and 3 s of start-up for what is a few array operations here."""
 
     def __init__(self, variants: Iterable[Variant]) -> None:
         rows = sorted(variants, key=lambda v: v.entry_id)
@@ -116,22 +169,26 @@ class Index:
         self._row_entry = np.array([position[v.entry_id] for v in rows])
         # Start row of each entry's block, for a max over each block.
         self._starts = np.searchsorted(self._row_entry, np.arange(len(self.entry_ids)))
-        self._vectorizer = TfidfVectorizer(
-            analyzer=analyze, sublinear_tf=True, norm="l2", dtype=np.float32
-        )
-        self._variant_matrix = self._vectorizer.fit_transform([v.text for v in rows])
-        self._vocab = self._vectorizer.vocabulary_
-        self._max_idf = float(self._vectorizer.idf_.max())
+        seen: dict[str, int] = {}
+        r, c, k = _triplets((v.text for v in rows), seen, grow=True)
+        # Columns in sorted feature order, as the vectorizer numbers them.
+        names = sorted(seen)
+        self._vocab: dict[str, int] = {f: i for i, f in enumerate(names)}
+        renumber = np.empty(len(names), dtype=np.int32)
+        renumber[[seen[f] for f in names]] = np.arange(len(names), dtype=np.int32)
+        c = renumber[c]
+        del seen, names
+        df = np.bincount(c, minlength=len(self._vocab)).astype(np.float32)
+        n = np.float32(len(rows))
+        idf32 = np.log((1 + n) / (1 + df)) + np.float32(1.0)
+        self._idf = idf32.astype(np.float64)
+        self._max_idf = float(idf32.max())
+        self._variant_cols = _tfidf_columns(r, c, k, len(rows), idf32)
         docs = [""] * len(self.entry_ids)
         for v in rows:
             docs[position[v.entry_id]] += "\n" + v.text
-        self._entry_matrix = self._vectorizer.transform(docs)
-        # Column-major copies: a question touches few features, so scoring walks
-        # only those columns instead of every row (sklearn's transform and a
-        # sparse product cost more than the whole answer on a large base).
-        self._variant_cols = self._variant_matrix.tocsc()
-        self._entry_cols = self._entry_matrix.tocsc()
-        self._idf = self._vectorizer.idf_.astype(np.float64)
+        r, c, k = _triplets(docs, self._vocab, grow=False)
+        self._entry_cols = _tfidf_columns(r, c, k, len(docs), idf32)
 
     def _query(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Feature ids and TF-IDF weights of a question, as the vectorizer would make them."""
@@ -148,12 +205,14 @@ class Index:
         return idx, w / np.linalg.norm(w)
 
     @staticmethod
-    def _scores(cols: Any, rows: int, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
+    def _scores(cols: Columns, rows: int, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
         starts, ends = cols.indptr[idx], cols.indptr[idx + 1]
         lengths = ends - starts
-        if not lengths.sum():
+        total = int(lengths.sum())
+        if not total:
             return np.zeros(rows)
-        pos = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
+        # Every position of the question's columns at once (no arange per column).
+        pos = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
         weights = cols.data[pos] * np.repeat(w, lengths)
         return np.bincount(cols.indices[pos], weights=weights, minlength=rows)
 
@@ -166,7 +225,7 @@ class Index:
         A word counts as known if we have it, or most of its trigrams (typos).
         """
         vocab = self._vocab
-        idf = self._vectorizer.idf_
+        idf = self._idf
         words = [w for w in folded.split() if len(w) > 1 and w.isascii()]
         cjk = [f for f in features(folded) if f[0] == "d"]
         units = ["w" + w for w in words] + cjk

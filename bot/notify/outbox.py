@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.core.types import Reply
@@ -26,7 +27,10 @@ from bot.storage import Store
 from . import ledger, messages
 from .limits import Limits
 from .retry import RetryPolicy
-from .senders import LineSender, Outcome, TelegramSender, describe
+from .senders import LineSender, Outcome, describe
+
+if TYPE_CHECKING:
+    from .telegram_sender import TelegramSender
 
 log = logging.getLogger("resbot.notify")
 # Seconds a claim of a live or uncheckable sender (another host) may stay `sending`
@@ -164,6 +168,8 @@ def outbox_from_settings(
     if settings.line_access_token:
         line = LineSender(str(settings.line_access_token), settings.line_api_base, limits, policy)
     if settings.telegram_token:
+        from .telegram_sender import TelegramSender  # PTB only when Telegram is on
+
         telegram = TelegramSender(
             str(settings.telegram_token), settings.telegram_api_base, limits, policy
         )

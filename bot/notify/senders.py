@@ -12,13 +12,11 @@ the request left (connect, pool) and 5xx answers are retried.
 
 from __future__ import annotations
 
-import datetime as dtm
-import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
-import httpx
 from linebot.v3.messaging import (
     AsyncApiClient,
     AsyncMessagingApi,
@@ -27,24 +25,12 @@ from linebot.v3.messaging import (
     PushMessageRequest,
 )
 from linebot.v3.messaging.exceptions import ApiException
-from telegram import Bot
-from telegram.error import (
-    BadRequest,
-    Forbidden,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-    TimedOut,
-)
-from telegram.request import HTTPXRequest
 
-from bot.channels.limits import split_text
 from bot.channels.line import api_client, render
-from bot.channels.telegram import MAX_TEXT, keyboard
 from bot.core.types import Reply
 
 from . import retry
-from .limits import Limits, TelegramLimiter
+from .limits import Limits
 from .retry import Classifier, RetryPolicy
 
 
@@ -151,105 +137,11 @@ class LineSender:
 
 
 # ---------------------------------------------------------------------- Telegram
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+def __getattr__(name: str) -> Any:
+    """`TelegramSender` and its helpers live in bot.notify.telegram_sender, imported
+    on first use: python-telegram-bot stays out of a server without Telegram."""
+    if name in ("TelegramSender", "TELEGRAM_ERRORS"):
+        from . import telegram_sender
 
-
-def _telegram_transient(exc: BaseException) -> bool:
-    if isinstance(exc, RetryAfter):
-        return True
-    if isinstance(exc, BadRequest):  # a NetworkError in PTB, but nothing to retry
-        return False
-    if isinstance(exc, TimedOut):
-        return isinstance(exc.__cause__, _NOT_SENT) or "Pool timeout" in str(exc)
-    if isinstance(exc, NetworkError):
-        # An HTTP 5xx answer (no cause) or a connection that never opened.
-        return exc.__cause__ is None or isinstance(exc.__cause__, _NOT_SENT)
-    return False
-
-
-def _telegram_retry_after(exc: BaseException) -> float | None:
-    if not isinstance(exc, RetryAfter):
-        return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # PTB 22 warns while it moves to timedelta
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, dtm.timedelta) else float(value)
-
-
-TELEGRAM_ERRORS = Classifier(_telegram_transient, _telegram_retry_after)
-
-
-class _Taken(Exception):
-    """Another sender claimed the row while this one waited for the limiter."""
-
-
-class TelegramSender:
-    channel = "telegram"
-
-    def __init__(
-        self,
-        token: str,
-        base_url: str,
-        limits: Limits | None = None,
-        policy: RetryPolicy | None = None,
-        timeout: float = 20.0,
-    ) -> None:
-        self.token = token
-        self.base_url = base_url
-        self.limits = limits or Limits()
-        self.policy = policy or RetryPolicy()
-        self.timeout = timeout
-        self.limiter = TelegramLimiter(self.limits)
-        self.bot: Bot | None = None
-
-    async def start(self) -> None:
-        request = HTTPXRequest(
-            connection_pool_size=self.limits.telegram_concurrency + 2,
-            read_timeout=self.timeout,
-            write_timeout=self.timeout,
-            connect_timeout=self.timeout,
-            pool_timeout=self.timeout,
-        )
-        self.bot = Bot(self.token, base_url=self.base_url, request=request)
-        await self.bot.initialize()
-        self.limiter = TelegramLimiter(self.limits)  # a new run starts with empty windows
-
-    async def close(self) -> None:
-        if self.bot is not None:
-            await self.bot.shutdown()
-            self.bot = None
-
-    async def send(
-        self, chat_id: str, replies: list[Reply], claim: Callable[[], bool] | None = None
-    ) -> Outcome:
-        """Every part of the message, each request when the limiter lets it go (retries
-        too). `claim` runs once, right before the first request leaves (after the wait):
-        False means another sender took the row, and nothing is sent ("taken")."""
-        assert self.bot is not None, "TelegramSender.start() was not called"
-        bot = self.bot
-        texts = [t for r in replies for t in split_text(r.text, MAX_TEXT)]
-        markup = keyboard(replies)
-        pending_claim = [claim] if claim is not None else []
-        for i, text in enumerate(texts):
-            last = i == len(texts) - 1
-
-            async def once(text: str = text, last: bool = last) -> None:
-                done = await self.limiter.wait(chat_id)
-                try:
-                    if pending_claim and not pending_claim.pop()():
-                        raise _Taken
-                    await bot.send_message(chat_id, text, reply_markup=markup if last else None)
-                finally:
-                    done()  # its place in the window counts from here
-
-            try:
-                await retry.call(once, self.policy, TELEGRAM_ERRORS)
-            except _Taken:
-                return Outcome("taken")
-            except Forbidden as exc:
-                return Outcome("blocked", describe(exc))
-            except TimedOut as exc:
-                return Outcome("failed", f"timeout, delivery unknown: {describe(exc)}")
-            except TelegramError as exc:
-                return Outcome("failed", describe(exc))
-        return Outcome("sent")
+        return getattr(telegram_sender, name)
+    raise AttributeError(name)

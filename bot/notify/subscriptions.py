@@ -19,9 +19,23 @@ KINDS = ("garbage", "disaster", "events")
 @contextmanager
 def transaction(store: Store) -> Iterator[None]:
     """One SQLite write transaction under the store's lock (BEGIN IMMEDIATE takes the
-    write lock at once, so two processes never interleave a claim)."""
+    write lock at once, so two processes never interleave a claim).
+
+    Inside an event's own transaction (bot.claims: the service applies a turn's
+    effects there) it is a savepoint of it: undone alone on failure, committed
+    with the event."""
     with store.lock:
         conn = store.db.conn
+        if conn.in_transaction:
+            conn.execute("savepoint notify")
+            try:
+                yield
+            except BaseException:
+                conn.execute("rollback to notify")
+                conn.execute("release notify")
+                raise
+            conn.execute("release notify")
+            return
         conn.execute("begin immediate")
         try:
             yield

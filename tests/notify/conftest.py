@@ -13,7 +13,8 @@ from bot.notify import subscriptions
 from bot.notify.limits import Limits
 from bot.notify.outbox import Outbox
 from bot.notify.retry import RetryPolicy
-from bot.notify.senders import LineSender, TelegramSender
+from bot.notify.senders import LineSender
+from bot.notify.telegram_sender import TelegramSender
 from bot.storage import Store
 from tests.fakes import FakeApi, Served, line_app, telegram_app
 

@@ -108,26 +108,18 @@ def test_disk_full_mid_event_leaves_nothing_half_written(
     assert len(rows(client)) == 2 and len(platforms.replies()) == 1
 
 
-def test_disk_full_for_every_write_is_retried_once_the_claim_is_stale(
+def test_disk_full_for_every_write_after_the_claim_leaves_no_claim_behind(
     client: TestClient, platforms: Platforms, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Even the undo failed: the claim stays until `stale_after`, then the redelivery wins."""
+    """The claim and the turn are one transaction (issue 18): when the writes after
+    the claim fail, the rollback takes the claim back too, with no undo write that
+    could fail in turn, and the redelivery is answered at once."""
     store = client.app.state.store  # type: ignore[attr-defined]
-    service = client.app.state.service  # type: ignore[attr-defined]
     real = store.db.conn
-
-    def release(event_id: str) -> None:
-        raise sqlite3.OperationalError("database or disk is full")
-
-    monkeypatch.setattr(store, "release", release)
     monkeypatch.setattr(store.db, "conn", FullDisk(real, after_claim=True))
     assert post_line(client, line_event(3)).status_code == 503
     monkeypatch.setattr(store.db, "conn", real)
-    (row,) = rows(client)
-    assert row["outcome"] == "pending" and row["delivery"] == "owed"
-    assert post_line(client, line_event(3, redelivery=True)).status_code == 200
-    assert platforms.replies() == []  # too early: it might still be in hand elsewhere
-    monkeypatch.setattr(service.claims, "stale_after", 0.0)
+    assert rows(client) == []
     assert post_line(client, line_event(3, redelivery=True)).status_code == 200
     assert len(platforms.replies()) == 1
     (row,) = rows(client)

@@ -15,7 +15,7 @@ from bot.core.langs import LANGS
 from bot.notify import ledger, subscriptions
 from bot.notify.broadcast import Broadcasts
 from bot.notify.outbox import Outbox
-from bot.notify.senders import TelegramSender
+from bot.notify.telegram_sender import TelegramSender
 from bot.staff.http import Staff
 from tests.fakes import FakeApi, Served, telegram_app
 from tests.notify.conftest import FAST, QUICK, TG_TOKEN

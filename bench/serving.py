@@ -1,0 +1,161 @@
+"""Start `resbot serve` (or the bare echo app) as a separate process, for the benches.
+
+Shared by bench/webhook.py and bench/memory.py: signed LINE bodies, free ports,
+the server's CPU seconds and resident memory from /proc (Linux).
+`src` runs resbot from another source tree (e.g. `git archive` of an earlier
+commit) with this virtualenv, so before and after are measured in one run.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+SECRET = "bench-channel-secret"
+
+
+def free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return int(port)
+
+
+def sign(body: bytes) -> str:
+    return base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def line_body(
+    n: int,
+    text: str | None = None,
+    *,
+    postback: str | None = None,
+    follow: bool = False,
+    users: int = 200,
+) -> bytes:
+    """One signed-able LINE webhook body with a unique event id: text, postback or follow."""
+    event: dict[str, object] = {
+        "mode": "active",
+        "timestamp": 1763780000000,
+        "source": {"type": "user", "userId": f"U{n % users:032x}"},
+        "webhookEventId": f"01BENCH{n:020d}",
+        "deliveryContext": {"isRedelivery": False},
+        "replyToken": f"reply-{n}",
+    }
+    if follow:
+        event["type"] = "follow"
+    elif postback is not None:
+        event["type"] = "postback"
+        event["postback"] = {"data": postback}
+    else:
+        event["type"] = "message"
+        event["message"] = {"id": str(n), "type": "text", "quoteToken": "q", "text": text or ""}
+    return json.dumps({"destination": "Ubench", "events": [event]}).encode()
+
+
+def server_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) the process used so far; None off Linux."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mib(pid: int, field: str = "VmRSS") -> float | None:
+    """Resident set size in MiB (VmRSS; RssFile: the part that maps files, such as
+    MeCab's dictionary, shared and reclaimable by the kernel); None off Linux."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+class Server:
+    """A server process on a free loopback port, stopped with SIGINT on exit."""
+
+    def __init__(self, cmd: list[str], env: dict[str, str], cwd: str) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [*cmd, "--port", str(self.port)],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"server exited with {self.proc.returncode}")
+            try:
+                if httpx.get(self.base + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise SystemExit("server did not start")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(2)  # SIGINT: uvicorn drains and exits
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def resbot(tmp: Path, api_url: str, src: Path | None = None, name: str = "resbot") -> Server:
+    """`resbot serve` with LINE on (against the fake API at `api_url`), its own database."""
+    env = {
+        **os.environ,
+        "RESBOT_DB": str(tmp / f"{name}.sqlite3"),
+        "LINE_CHANNEL_SECRET": SECRET,
+        "LINE_CHANNEL_ACCESS_TOKEN": "bench-token",
+        "LINE_API_BASE": api_url,
+    }
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    cmd = [sys.executable, "-m", "bot.cli", "serve"]
+    if os.environ.get("BENCH_PROFILE") and src is None:
+        # --gil: only samples holding the GIL, i.e. where Python spends CPU, not waits.
+        profile = ["py-spy", "record", "--gil", "-o", os.environ["BENCH_PROFILE"], "-f", "raw"]
+        cmd = [*profile, "--", *cmd]
+    return Server(cmd, env, str(tmp))
+
+
+def bare(tmp: Path) -> Server:
+    """The bare Starlette echo app (bench/bare_app.py) on the same uvicorn, same options."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bench.bare_app:app",
+        "--app-dir",
+        str(REPO),
+        "--log-level",
+        "info",
+        "--no-access-log",
+    ]
+    return Server(cmd, dict(os.environ), str(tmp))

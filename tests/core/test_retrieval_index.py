@@ -1,0 +1,92 @@
+"""The compact TF-IDF index (issue 18): the arithmetic of scikit-learn's
+TfidfVectorizer(sublinear_tf=True, norm="l2", smooth idf), without it."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from bot.core.normalize import normalize
+from bot.core.retrieval import Index, Variant, analyze
+
+
+def _variant(entry: str, lang: str, text: str) -> Variant:
+    return Variant(entry, lang, text, normalize(text))
+
+
+VARIANTS = [
+    _variant("garbage.days", "en", "what day is plastic collection"),
+    _variant("garbage.days", "en", "plastic plastic garbage day"),
+    _variant("garbage.days", "vi", "ngay nao do rac nhua"),
+    _variant("tax.resident", "en", "how do I pay resident tax"),
+    _variant("tax.resident", "zh", "住民税怎么交"),
+]
+
+
+def _dense(cols: object, rows: int) -> np.ndarray:
+    indptr, indices, data = cols.indptr, cols.indices, cols.data  # type: ignore[attr-defined]
+    out = np.zeros((rows, len(indptr) - 1))
+    for j in range(len(indptr) - 1):
+        for p in range(indptr[j], indptr[j + 1]):
+            out[indices[p], j] = data[p]
+    return out
+
+
+def _expected(docs: list[str], vocab: dict[str, int], n_fit: int, df: Counter[str]) -> np.ndarray:
+    """TF-IDF by the textbook formula, in plain Python floats."""
+    out = np.zeros((len(docs), len(vocab)))
+    for r, doc in enumerate(docs):
+        counts = Counter(f for f in analyze(doc) if f in vocab)
+        row = {
+            f: (1 + math.log(k)) * (math.log((1 + n_fit) / (1 + df[f])) + 1)
+            for f, k in counts.items()
+        }
+        norm = math.sqrt(sum(v * v for v in row.values()))
+        for f, v in row.items():
+            out[r, vocab[f]] = v / norm
+    return out
+
+
+def test_index_matrices_are_sublinear_smooth_idf_l2_tfidf() -> None:
+    index = Index(VARIANTS)
+    texts = [v.text for v in index.variants]
+    df: Counter[str] = Counter(f for t in texts for f in set(analyze(t)))
+    assert sorted(index._vocab) == sorted(df)  # every feature of every variant, once
+    assert list(index._vocab.values()) == list(range(len(df)))
+    got = _dense(index._variant_cols, len(texts))
+    assert np.allclose(got, _expected(texts, index._vocab, len(texts), df), atol=1e-6)
+    entry_docs = [
+        "".join("\n" + v.text for v in index.variants if v.entry_id == e) for e in index.entry_ids
+    ]
+    got = _dense(index._entry_cols, len(entry_docs))
+    assert np.allclose(got, _expected(entry_docs, index._vocab, len(texts), df), atol=1e-6)
+
+
+def test_search_still_finds_across_languages() -> None:
+    index = Index(VARIANTS)
+    assert index.search("ngay nao do rac")[0].entry_id == "garbage.days"
+    assert index.search("resident tax pay")[0].entry_id == "tax.resident"
+    assert index.search("住民税")[0].entry_id == "tax.resident"
+
+
+def test_empty_index_is_refused() -> None:
+    with pytest.raises(ValueError):
+        Index([])
+
+
+def test_serving_imports_no_report_or_training_libraries() -> None:
+    """`resbot serve` imports: no scikit-learn/scipy (the index is numpy), no
+    matplotlib/openpyxl (reports load them when a report is made), no
+    python-telegram-bot while Telegram is off."""
+    code = (
+        "import sys, uvicorn, bot.cli, bot.web.app, bot.channels.line\n"
+        "heavy = ('sklearn', 'scipy', 'matplotlib', 'openpyxl', 'telegram')\n"
+        "print(','.join(sorted(m for m in heavy if m in sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
