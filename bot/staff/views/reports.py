@@ -10,7 +10,7 @@ from bot.analytics import Month
 from bot.core.langs import LANGS, NATIVE_NAMES
 
 from ..clock import utcnow
-from ..dashboard import CHARTS, build
+from ..dashboard import CHARTS, OPEN_ROWS, build
 from ..entries import Invalid, add_draft
 from ..http import Staff, error, form_text, page, redirect, session_of
 from ..roles import Role
@@ -22,23 +22,22 @@ class ReportViews:
 
     async def dashboard(self, request: Request) -> Response:
         text = request.query_params.get("month", "")
+        current = Month.of(utcnow())
         try:
-            month = Month.parse(text) if text else Month.of(utcnow())
+            month = Month.parse(text) if text else current
         except ValueError as exc:
             return error(self.staff, request, 400, str(exc))
+        context = {
+            "month": month,
+            "current": current,
+            "previous": month.shift(-1),
+            "next": month.shift(1) if month < current else None,  # never a future month
+            "open_rows": OPEN_ROWS,
+        }
+        if month > current:  # nothing is logged yet: say so instead of a report of zeros
+            return page(self.staff, request, "dashboard.html", {**context, "board": None}, 404)
         board = await run_in_threadpool(build, self.staff.store, self.staff.service.bot.kb, month)
-        return page(
-            self.staff,
-            request,
-            "dashboard.html",
-            {
-                "board": board,
-                "month": month,
-                "previous": month.shift(-1),
-                "next": month.shift(1),
-                "charts": CHARTS,
-            },
-        )
+        return page(self.staff, request, "dashboard.html", {**context, "board": board})
 
     async def chart(self, request: Request) -> Response:
         try:
@@ -48,6 +47,8 @@ class ReportViews:
         name = request.path_params["name"]
         if name not in CHARTS:
             return error(self.staff, request, 404, "No such chart.")
+        if month > Month.of(utcnow()):
+            return error(self.staff, request, 404, f"{month} has not started yet.")
         data = await run_in_threadpool(
             self.staff.charts.png, self.staff.store, self.staff.service.bot.kb, month, name
         )
