@@ -48,8 +48,10 @@ SECTIONS: tuple[tuple[str, Label, tuple[str, ...], tuple[str, ...]], ...] = (
     ("feedback", ("評価", "Feedback"), (), ("feedback",)),
     ("unanswered", ("未回答の質問", "Unanswered questions"), (), ("unanswered",)),
 )  # fmt: skip
-# A table longer than this starts folded (its section's chart shows the gist).
-OPEN_ROWS = 12
+# Tables that start folded: the summary repeats the figures at the top, the
+# topics chart shows the top topics, year over year is for the yearly review.
+FOLDED = frozenset({"summary", "yoy", "topics"})
+OPEN_ROWS = 15  # a longer table starts folded too
 
 
 @dataclass
@@ -59,9 +61,9 @@ class Section:
     charts: list[tuple[str, Label]]
     tables: list[Table]
 
-    @property
-    def rows(self) -> int:
-        return sum(len(t.rows) for t in self.tables)
+    @staticmethod
+    def folded(table: Table) -> bool:
+        return table.name in FOLDED or len(table.rows) > OPEN_ROWS
 
 
 @dataclass

@@ -10,7 +10,7 @@ from bot.analytics import Month
 from bot.core.langs import LANGS, NATIVE_NAMES
 
 from ..clock import utcnow
-from ..dashboard import CHARTS, OPEN_ROWS, build
+from ..dashboard import CHARTS, build
 from ..entries import Invalid, add_draft
 from ..http import Staff, error, form_text, page, redirect, session_of
 from ..roles import Role
@@ -32,7 +32,6 @@ class ReportViews:
             "current": current,
             "previous": month.shift(-1),
             "next": month.shift(1) if month < current else None,  # never a future month
-            "open_rows": OPEN_ROWS,
         }
         if month > current:  # nothing is logged yet: say so instead of a report of zeros
             return page(self.staff, request, "dashboard.html", {**context, "board": None}, 404)
