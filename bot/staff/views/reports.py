@@ -30,7 +30,7 @@ class ReportViews:
         context = {
             "month": month,
             "current": current,
-            "previous": month.shift(-1),
+            "previous": min(month.shift(-1), current),
             "next": month.shift(1) if month < current else None,  # never a future month
         }
         if month > current:  # nothing is logged yet: say so instead of a report of zeros
