@@ -12,6 +12,11 @@ RUN useradd --create-home --uid 10001 --user-group resbot \
     && mkdir -p /data \
     && chown resbot:resbot /data
 
+# A Japanese font, so the dashboard's PNG charts carry Japanese labels too.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot

@@ -59,7 +59,27 @@ CATEGORY_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B
 
 @lru_cache(maxsize=1)
 def cjk_font() -> str | None:
-    """The first installed font that has Japanese glyphs, or None."""
+    """The first installed font that has Japanese glyphs, or None.
+
+    matplotlib writes its font list to a cache once per matplotlib version, so a
+    font installed later (`apt-get install fonts-noto-cjk` after `pip install`) is
+    missing from it: when no CJK font is listed, the system fonts not yet known are
+    added once (about 0.3 s for a few dozen files) and the list is asked again."""
+    found = _listed_cjk_font()
+    if found is None:
+        manager = font_manager.fontManager
+        known = {f.fname for f in manager.ttflist}
+        for path in font_manager.findSystemFonts():
+            if path not in known:
+                try:
+                    manager.addfont(path)
+                except (OSError, RuntimeError, ValueError):  # e.g. bitmap-only emoji fonts
+                    continue
+        found = _listed_cjk_font()
+    return found
+
+
+def _listed_cjk_font() -> str | None:
     installed = {f.name for f in font_manager.fontManager.ttflist}
     return next((name for name in CJK_FONTS if name in installed), None)
 
@@ -103,7 +123,7 @@ class Painter:
                     label=self.text(labels.METRICS[metric]),
                 )
             span = months[0] if len(months) == 1 else f"{months[0]} – {months[-1]}"
-            self._title(ax, ("月別の推移", "Monthly trend"), span)
+            self._title(ax, labels.CHARTS["trend"], span)
             ax.set_xlabel(self.text(("月", "Month")))
             ax.set_ylabel(self.text(("件数・人数", "Count")))
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -125,7 +145,7 @@ class Painter:
             keys,
             counts,
             labels.language,
-            ("言語別の質問", "Questions by language"),
+            labels.CHARTS["languages"],
             colour=lambda _: TREND_LINES["questions"],
         )
 
@@ -144,7 +164,7 @@ class Painter:
             keys,
             counts,
             lambda k: labels.topic(k, self.kb),
-            ("よく聞かれたトピック", f"Top {len(keys)} topics" if keys else "Top topics"),
+            (labels.CHARTS["topics"][0], f"Top {len(keys)} topics" if keys else "Top topics"),
             colour=colour,
             legend=[(labels.category(c), shade) for c, shade in self._legend(keys, colour)],
         )

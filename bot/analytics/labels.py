@@ -49,6 +49,12 @@ METRICS: dict[str, Label] = {
     "volunteer_signups": ("災害ボランティア登録", "Disaster-volunteer sign-ups"),
     "class_signups": ("日本語教室の順番待ち登録", "Japanese-class waiting-list sign-ups"),
 }
+# The PNG charts' titles, also their alt text and captions on the dashboard.
+CHARTS: dict[str, Label] = {
+    "trend": ("月別の推移", "Monthly trend"),
+    "languages": ("言語別の質問", "Questions by language"),
+    "topics": ("よく聞かれたトピック", "Top topics"),
+}
 NO_TOPIC: Label = ("なし（未回答・メニュー）", "None (unanswered, menus)")
 UNKNOWN: Label = ("不明", "Unknown")
 

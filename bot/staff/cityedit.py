@@ -29,6 +29,30 @@ from .workspace import Workspace
 
 CITY = "city.yaml"
 NOTHING = "Nothing changed: change a text, or tick “still right” for each language you checked."
+# Names for the top-level groups of the shipped city.yaml, Japanese first (staff
+# pages are Japanese / English). A group a city adds shows under its YAML key.
+GROUPS: dict[str, tuple[str, str]] = {
+    "city": ("市の基本", "The city"),
+    "intl": ("国際交流", "International exchange"),
+    "desk": ("外国人相談窓口", "Consultation desk"),
+    "garbage": ("ごみ", "Garbage"),
+    "japanese": ("日本語教室", "Japanese classes"),
+    "prefecture": ("県の窓口", "Prefecture"),
+    "childcare": ("子育て", "Childcare"),
+    "elderly": ("高齢者", "Elderly care"),
+    "women": ("女性の相談", "Women's consultation"),
+    "work": ("仕事", "Work"),
+    "disaster": ("防災", "Disasters"),
+    "bus": ("バス", "Buses"),
+    "moving_in": ("転入", "Moving in"),
+    "jichikai": ("自治会", "Neighbourhood associations"),
+    "events": ("行事", "Events"),
+    "health": ("健康保険", "Health insurance"),
+    "medical": ("医療", "Medical care"),
+    "pension": ("年金", "Pension"),
+    "tax": ("税金", "Tax"),
+    "school": ("学校", "School"),
+}
 
 
 @dataclass(frozen=True)
@@ -93,6 +117,31 @@ def _nodes(data: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     _walk(data, "", out)
     return out
+
+
+@dataclass(frozen=True)
+class CityGroup:
+    """One top-level group of city.yaml: a section of the page and a line of its
+    table of contents (about 80 values made one page over 10,000 px tall)."""
+
+    key: str
+    rows: list[CityRow]
+
+    @property
+    def title(self) -> tuple[str, str]:
+        return GROUPS.get(self.key, (self.key, self.key))
+
+    @property
+    def examples(self) -> int:
+        return sum(r.example for r in self.rows)
+
+
+def groups(found: list[CityRow]) -> list[CityGroup]:
+    """Rows by group, in file order (a group split in two still shows once)."""
+    out: dict[str, list[CityRow]] = {}
+    for row in found:
+        out.setdefault(row.group, []).append(row)
+    return [CityGroup(key, members) for key, members in out.items()]
 
 
 def rows(ws: Workspace) -> list[CityRow]:

@@ -1,5 +1,9 @@
 """The KPI dashboard: `bot.analytics`'s monthly report of one month, as tables
-and PNG charts drawn server-side (kept in memory for a few minutes)."""
+and PNG charts drawn server-side (kept in memory for a few minutes).
+
+The report has a dozen tables; shown one after another they made a page some
+8,500 px tall, so the dashboard groups them into a few sections (each chart next
+to the tables it sums up) with a table of contents, and folds the long tables."""
 
 from __future__ import annotations
 
@@ -16,7 +20,8 @@ import sqlite_utils
 
 from bot.analytics import Month, Report, build_report, load_indicators, tables
 from bot.analytics.kpi import KPI_FILE, KpiError, approved_translations
-from bot.analytics.labels import METRICS
+from bot.analytics.labels import CHARTS as CHART_TITLES
+from bot.analytics.labels import METRICS, Label
 from bot.analytics.percent import percent
 from bot.analytics.tables import Table
 from bot.core.knowledge import KnowledgeBase
@@ -32,6 +37,33 @@ SUMMARY = (
     "consultations",
 )
 CACHE_SECONDS = 120
+# (anchor, title, charts, tables by name): the order staff read the page in.
+SECTIONS: tuple[tuple[str, Label, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("overview", ("概要", "Overview"), (), ("kpi", "summary")),
+    ("trend", ("推移", "Trend"), ("trend",), ("trend", "yoy")),
+    ("languages", ("言語とチャネル", "Languages and channels"), ("languages",),
+     ("languages", "channels")),
+    ("topics", ("分類とトピック", "Categories and topics"), ("topics",),
+     ("categories", "topics")),
+    ("feedback", ("評価", "Feedback"), (), ("feedback",)),
+    ("unanswered", ("未回答の質問", "Unanswered questions"), (), ("unanswered",)),
+)  # fmt: skip
+# Tables that start folded: the summary repeats the figures at the top, the
+# topics chart shows the top topics, year over year is for the yearly review.
+FOLDED = frozenset({"summary", "yoy", "topics"})
+OPEN_ROWS = 15  # a longer table starts folded too
+
+
+@dataclass
+class Section:
+    id: str
+    title: Label
+    charts: list[tuple[str, Label]]
+    tables: list[Table]
+
+    @staticmethod
+    def folded(table: Table) -> bool:
+        return table.name in FOLDED or len(table.rows) > OPEN_ROWS
 
 
 @dataclass
@@ -46,6 +78,24 @@ class Dashboard:
         """(Japanese, English, value) for the figures at the top."""
         stats = self.report.total
         return [(*METRICS[name], cell(stats.metric(name))) for name in SUMMARY]
+
+    @property
+    def sections(self) -> list[Section]:
+        """The tables grouped for the table of contents; a table no section names
+        (added to the report later) shows under "Other" rather than vanishing."""
+        by_name = {t.name: t for t in self.tables}
+        out = [
+            Section(
+                anchor,
+                title,
+                [(c, CHART_TITLES[c]) for c in charts],
+                [by_name.pop(t) for t in tables if t in by_name],
+            )
+            for anchor, title, charts, tables in SECTIONS
+        ]
+        if by_name:
+            out.append(Section("other", ("その他", "Other"), [], list(by_name.values())))
+        return out
 
 
 def cell(value: object) -> str:

@@ -273,6 +273,10 @@ def test_city_values_keep_comments_and_stop_being_examples(
     )
     assert again.status_code == 409
     assert "changed by eddie" in again.text
+    # The refused value's group is the one section shown open, next to the message.
+    assert re.findall(r'<details class="city-section" id="g-(\w+)" open>', again.text) == [
+        "garbage"
+    ]
 
 
 def test_per_language_city_values(editor: tuple[TestClient, str], knowledge: Path) -> None:
@@ -313,3 +317,28 @@ def test_an_entry_answered_from_data_says_so_and_where_the_data_lives(
     language = client.get("/staff/entries/meta.language").text
     assert "言語メニュー" in language and "ボタン（" not in language
     assert 'id="answer-source"' not in client.get("/staff/entries/garbage.sorting").text
+
+
+def test_city_page_has_a_section_and_a_contents_line_per_group(
+    editor: tuple[TestClient, str], knowledge: Path
+) -> None:
+    client, _ = editor
+    html = client.get("/staff/city").text
+    toc = html.split('<nav class="card toc"', 1)[1].split("</nav>", 1)[0]
+    anchors = re.findall(r'href="#([^"]+)"', toc)
+    sections = re.findall(r'<details class="city-section" id="g-([^"]+)"', html)
+    needs_work = ["needs-work"] if 'id="needs-work"' in html else []
+    assert anchors == needs_work + [f"g-{g}" for g in sections] + ["history"]
+    assert 'id="history"' in html
+    assert "ごみ <small>Garbage" in toc and "防災 <small>Disasters" in toc
+    # Folded by default, yet every value of city.yaml is on the page, in its group.
+    assert '<details class="city-section" id="g-garbage" open' not in html
+    values = load_city(knowledge / "city.yaml").values
+    forms = re.findall(r'class="card city-value[^"]*" id="v-([^"]+)"', html)
+    assert sorted(forms) == sorted(values)
+    for group in sections:
+        body = html.split(f'id="g-{group}"', 1)[1].split("</details>", 1)[0]
+        inside = re.findall(r'id="v-([^"]+)"', body)
+        assert inside and all(k.split(".")[0] == group for k in inside)
+        examples = sum(values[k].example for k in inside)
+        assert (f"例 / example: {examples}" in body) == bool(examples)

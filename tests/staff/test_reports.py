@@ -10,9 +10,10 @@ import yaml
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from bot.analytics import Month
+from bot.analytics import Month, tables
 from bot.core.types import Incoming
 from bot.staff.clock import utcnow
+from bot.staff.dashboard import build
 from bot.staff.entries import add_draft
 
 from .conftest import csrf, login, staff_of
@@ -60,6 +61,66 @@ def test_a_bad_month_is_a_clear_400(client: TestClient) -> None:
     res = client.get("/staff/dashboard?month=2026-13")
     assert res.status_code == 400
     assert "not a month" in res.text
+
+
+def month_links(html: str) -> list[Month]:
+    return [Month.parse(m) for m in re.findall(r'href="[^"]*\?month=([0-9-]+)"', html)]
+
+
+def test_month_navigation_never_links_ahead(client: TestClient) -> None:
+    login(client, "vera")
+    this = Month.of(utcnow())
+    now = client.get("/staff/dashboard").text
+    assert month_links(now) == [this.shift(-1)]  # back only
+    assert 'rel="next"' not in now
+    assert f'type="month" name="month" value="{this}" max="{this}"' in now
+    earlier = client.get(f"/staff/dashboard?month={this.shift(-3)}").text
+    assert f'href="/staff/dashboard?month={this.shift(-2)}" rel="next"' in earlier
+    assert max(month_links(earlier)) == this  # and a way back to this month
+
+
+def test_a_future_month_says_so_instead_of_an_empty_report(client: TestClient) -> None:
+    login(client, "vera")
+    this = Month.of(utcnow())
+    for ahead in (this.shift(1), this.shift(13)):
+        res = client.get(f"/staff/dashboard?month={ahead}")
+        assert res.status_code == 404
+        assert f"{ahead} has not started yet" in res.text
+        assert f"{ahead} は まだ 始まって いません" in res.text
+        assert "<table" not in res.text and "/charts/" not in res.text
+        assert max(month_links(res.text)) == this
+        chart = client.get(f"/staff/dashboard/charts/{ahead}/trend.png")
+        assert chart.status_code == 404 and "has not started yet" in chart.text
+
+
+def test_the_dashboard_contents_reach_every_section_and_table(
+    app: Starlette, client: TestClient
+) -> None:
+    assert ask(app, "how do I sort garbage", "a") == "answer"
+    login(client, "vera")
+    html = client.get("/staff/dashboard").text
+    toc = html.split('<nav class="card toc"', 1)[1].split("</nav>", 1)[0]
+    anchors = re.findall(r'href="#([^"]+)"', toc)
+    sections = re.findall(r'<section class="dash-section" id="([^"]+)"', html)
+    assert anchors == sections
+    assert set(sections) >= {"overview", "trend", "languages", "topics", "unanswered"}
+    assert "未回答の質問 <small>Unanswered questions</small>" in toc
+    # Every report table shows once, under a section; the long ones start folded.
+    tables = re.findall(r'<details class="card table-card" id="t-(\w+)"( open)?>', html)
+    names = [t.name for t in bot_tables(app)]
+    assert sorted(n for n, _ in tables) == sorted(names)
+    assert {n for n, is_open in tables if not is_open} == {"summary", "yoy", "topics"}
+    for name in ("trend", "languages", "topics"):  # each chart in its own section
+        chart = html.index(f"/charts/{Month.of(utcnow())}/{name}.png")
+        opening = '<section class="dash-section" id="'
+        start = html.rindex(opening, 0, chart) + len(opening)
+        assert html[start:].startswith(f'{name}"')
+
+
+def bot_tables(app: Starlette) -> list[tables.Table]:
+    staff = staff_of(app)
+    board = build(staff.store, staff.service.bot.kb, Month.of(utcnow()))
+    return board.tables
 
 
 def queue_forms(html: str) -> list[tuple[str, str]]:

@@ -279,7 +279,12 @@ class KnowledgeViews:
 
     # ------------------------------------------------------------------ city
     def _city_page(
-        self, request: Request, message: str = "", problem: str = "", status: int = 200
+        self,
+        request: Request,
+        message: str = "",
+        problem: str = "",
+        status: int = 200,
+        key: str = "",
     ) -> Response:
         rows = cityedit.rows(self.staff.workspace)
         return page(
@@ -287,7 +292,8 @@ class KnowledgeViews:
             request,
             "city.html",
             {
-                "rows": rows,
+                "groups": cityedit.groups(rows),
+                "open_group": key.split(".")[0],  # the refused save's group stays open
                 "examples": sum(r.example for r in rows),
                 "partial": [r for r in rows if r.marks],
                 "langs": LANGS,
@@ -328,7 +334,7 @@ class KnowledgeViews:
             return error(self.staff, request, 404, f"No value {key!r} in city.yaml.")
         except (Conflict, Invalid) as exc:
             status = 409 if isinstance(exc, Conflict) else 400
-            return await run_in_threadpool(self._city_page, request, "", str(exc), status)
+            return await run_in_threadpool(self._city_page, request, "", str(exc), status, key)
         if not note.startswith("Nothing"):
             note += " " + reload_note(await self.staff.reload())
         self.staff.flash(request, note)

@@ -23,23 +23,23 @@ class ReportViews:
 
     async def dashboard(self, request: Request) -> Response:
         text = request.query_params.get("month", "")
+        current = Month.of(utcnow())
         try:
-            month = Month.parse(text) if text else Month.of(utcnow())
+            month = Month.parse(text) if text else current
         except ValueError as exc:
             return error(self.staff, request, 400, str(exc))
+        context = {
+            "month": month,
+            "current": current,
+            "previous": min(month.shift(-1), current),
+            "next": month.shift(1) if month < current else None,  # never a future month
+        }
+        if month > current:  # nothing is logged yet: say so instead of a report of zeros
+            return page_response(
+                self.staff, request, "dashboard.html", {**context, "board": None}, 404
+            )
         board = await run_in_threadpool(build, self.staff.store, self.staff.service.bot.kb, month)
-        return page_response(
-            self.staff,
-            request,
-            "dashboard.html",
-            {
-                "board": board,
-                "month": month,
-                "previous": month.shift(-1),
-                "next": month.shift(1),
-                "charts": CHARTS,
-            },
-        )
+        return page_response(self.staff, request, "dashboard.html", {**context, "board": board})
 
     async def chart(self, request: Request) -> Response:
         try:
@@ -49,6 +49,8 @@ class ReportViews:
         name = request.path_params["name"]
         if name not in CHARTS:
             return error(self.staff, request, 404, "No such chart.")
+        if month > Month.of(utcnow()):
+            return error(self.staff, request, 404, f"{month} has not started yet.")
         data = await run_in_threadpool(
             self.staff.charts.png, self.staff.store, self.staff.service.bot.kb, month, name
         )

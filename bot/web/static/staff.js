@@ -261,3 +261,29 @@
     if (box.name === "sites" && box.checked) picked.append(box.closest("li"));
   });
 })();
+
+// Long pages fold their sections in <details>: a link to a folded section, or to
+// a value inside one (the city page's "#v-key" after a save), opens it first.
+(function () {
+  function open(hash) {
+    let target = null;
+    try {
+      target = hash && document.getElementById(decodeURIComponent(hash.slice(1)));
+    } catch (err) {
+      return null;
+    }
+    for (let node = target; node; node = node.parentElement) {
+      if (node.tagName === "DETAILS") node.open = true;
+    }
+    return target;
+  }
+  document.addEventListener("click", function (event) {
+    const link = event.target.closest("a[href^='#']");
+    if (link) open(link.hash);  // before the browser scrolls, also when the hash is unchanged
+  });
+  window.addEventListener("hashchange", function () {
+    open(location.hash);
+  });
+  const first = open(location.hash);
+  if (first) first.scrollIntoView();
+})();
