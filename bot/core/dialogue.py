@@ -13,6 +13,8 @@ from pathlib import Path
 import yaml
 
 from bot.garbage import GarbageData
+from bot.shelters import store as shelter_store
+from bot.shelters.index import SiteIndex
 
 from .emergency import Emergency, find_emergency
 from .garbage_flow import GarbageFlow
@@ -22,6 +24,8 @@ from .language import Lexicon, detect, is_shared_only
 from .normalize import has_latin, normalize, romaji
 from .phrases import Phrases, load_phrases
 from .retrieval import Candidate, Index, Variant
+from .shelter_flow import TOPIC as SHELTER_TOPIC
+from .shelter_flow import ShelterFlow
 from .signup_flow import SignupFlow
 from .subscribe_flow import SubscribeFlow
 from .topics import national_numbers
@@ -106,6 +110,16 @@ class Bot:
         self.lexicon = Lexicon.build((v.lang, v.text) for v in variants)
         self.subscribe = SubscribeFlow(self)
         self.signup = SignupFlow(self)
+        # Evacuation sites: loaded and indexed once here (server start, staff reload);
+        # `reload_sites` swaps in a new index after `resbot shelters import`.
+        self.sites = SiteIndex(shelter_store.load(kb.root)).warm()
+        self.shelters = ShelterFlow(self)
+
+    def reload_sites(self) -> SiteIndex:
+        """Read the imported sites again and swap the index in one assignment, so a
+        turn in progress keeps the index it started with."""
+        self.sites = SiteIndex(shelter_store.load(self.kb.root)).warm()
+        return self.sites
 
     @staticmethod
     def _out_of_scope_variants(path: Path) -> list[Variant]:
@@ -208,6 +222,8 @@ class Bot:
         # A sign-up form first: where its label equals a related entry's title
         # ("register as a volunteer"), the form is what the resident wants.
         buttons = self.signup.buttons_for(entry.topic, lang)
+        if entry.topic == SHELTER_TOPIC and self.shelters.available:
+            buttons.append(Button(self.t("btn_shelter", lang), "shelter"))
         buttons += [self._entry_button(r, lang) for r in related[:MAX_RELATED]]
         buttons += self._nav_buttons(lang)
         if entry.topic.split(".")[0] != "meta":
@@ -360,7 +376,10 @@ class Bot:
             )
         if incoming.kind == "postback":
             return self._remember_topic(self._postback(incoming, session))
-        if incoming.kind == "unsupported":
+        if incoming.kind == "location" and incoming.lat is not None and incoming.lon is not None:
+            lang = self._reply_lang(incoming, session, None) or SOURCE_LANG
+            return self.shelters.location(incoming, lang, self.signup.leave(session))
+        if incoming.kind in ("unsupported", "location"):
             lang = self._reply_lang(incoming, session, None) or SOURCE_LANG
             return Result(
                 replies=[Reply(self.t("unsupported_message", lang), self.menu_buttons(lang))],
@@ -369,6 +388,13 @@ class Bot:
                 outcome="ignored",
             )
         return self._remember_topic(self._text(incoming, session))
+
+    def _shelter_lang(self, incoming: Incoming, session: Session) -> str:
+        """While we wait for a place or a disaster, "明星大学" says nothing of the
+        resident's language: the conversation's language stands."""
+        if session.awaiting in ("location", "shelter_type") and session.last_lang:
+            return session.lang or session.last_lang
+        return self._reply_lang(incoming, session, None) or SOURCE_LANG
 
     @staticmethod
     def _remember_topic(result: Result) -> Result:
@@ -404,6 +430,9 @@ class Bot:
         if routed is not None:
             return routed
         session = self.signup.leave(session)  # a tap elsewhere drops an unfinished form
+        shelter = self.shelters.postback(data, lang, session)
+        if shelter is not None:
+            return shelter
         if data.startswith("lang:") and data[5:] in LANGS:
             return self.set_language(data[5:], session)
         if data == "langmenu":
@@ -451,6 +480,12 @@ class Bot:
                 lang=lang,
                 outcome="fallback",
             )
+        waiting = session.awaiting in ("location", "shelter_type")
+        if waiting and self.shelters.bare_disaster(text):
+            # "火事" answering "which disaster?": the sites (their reply names 119 too).
+            shelter = self.shelters.text(text, self._shelter_lang(incoming, session), session)
+            if shelter is not None:
+                return shelter
         found = find_emergency(text)
         if found is not None:
             # Nothing stands between a resident and 119: no form, no area prompt.
@@ -461,6 +496,11 @@ class Bot:
             if form is not None:
                 return form
             session = self.signup.leave(session)
+        shelter = self.shelters.text(text, self._shelter_lang(incoming, session), session)
+        if shelter is not None:
+            return shelter
+        if waiting:
+            session = replace(session, awaiting=None)  # a new question instead
         # A number answers the last "did you mean" (the CLI shows numbered options).
         if session.pending and text.isdigit() and 1 <= int(text) <= len(session.pending):
             entry = self.kb.entries.get(session.pending[int(text) - 1])
