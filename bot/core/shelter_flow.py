@@ -153,7 +153,8 @@ class ShelterFlow:
         )
 
     def postback(self, data: str, lang: str, session: Session) -> Result | None:
-        """`shelter` (menu entry), `shelter:types`, `shelter:<disaster>`; None if not ours."""
+        """`shelter` (menu entry), `shelter:types`, `shelter:<disaster>`,
+        `shelter:noposition` (the web chat could not read the position); None if not ours."""
         if data != "shelter" and not data.startswith("shelter:"):
             return None
         if not self.available:
@@ -167,6 +168,10 @@ class ShelterFlow:
             return self.ask_location(lang, session, disaster)
         if kind == "types" and point is not None:
             return self.ask_disaster(lang, session)
+        if kind == "noposition":  # the browser refused or failed: a typed place will do
+            session = replace(session, awaiting="location")
+            reply = Reply(self.t("shelter_no_position", lang), self._nav(lang))
+            return self._result([reply], lang, session)
         return self.ask_location(lang, session, None)
 
     def text(self, text: str, lang: str, session: Session) -> Result | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from collections.abc import AsyncIterator
@@ -31,6 +32,7 @@ from bot.throttle import throttle_from
 
 from .limits import BodySizeLimit, SecurityHeaders
 from .openapi import openapi_json
+from .sites_watch import SitesWatch
 
 log = logging.getLogger("resbot.web")
 HERE = Path(__file__).resolve().parent
@@ -134,6 +136,7 @@ def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
     ]
 
     running: list[Starlette] = []
+    sites_watch = SitesWatch(lambda: service.bot)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -145,9 +148,11 @@ def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
             await ch.start()
         # Garbage reminders and queued broadcasts (bot.notify.scheduler).
         app.state.notify = await start_scheduler(settings, lambda: service.bot, store)
+        watching = asyncio.create_task(sites_watch.run())
         try:
             yield
         finally:
+            watching.cancel()
             await app.state.notify.stop()
             for ch in channels:
                 await ch.stop()
@@ -162,4 +167,5 @@ def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     app.state.channels = channels  # their `background` replies (tests wait on them)
     app.state.store = store
+    app.state.sites_watch = sites_watch  # `resbot shelters import` -> reload (tests call check)
     return app
