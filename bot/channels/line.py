@@ -17,6 +17,7 @@ from linebot.v3.messaging import (
     AsyncApiClient,
     AsyncMessagingApi,
     Configuration,
+    LocationAction,
     PostbackAction,
     QuickReply,
     QuickReplyItem,
@@ -26,6 +27,7 @@ from linebot.v3.messaging import (
 from linebot.v3.webhooks import (
     FollowEvent,
     JoinEvent,
+    LocationMessageContent,
     MessageEvent,
     PostbackEvent,
     TextMessageContent,
@@ -36,7 +38,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from bot.claims import Unavailable
-from bot.core.types import Incoming, Reply, Result, short_label
+from bot.core.types import LOCATION_REQUEST, Incoming, Reply, Result, short_label
 from bot.service import Service
 
 from .background import Background
@@ -72,6 +74,9 @@ def render(replies: list[Reply]) -> list[TextMessage]:
             continue
         seen.add(b.data)
         label = short_label(b.label, MAX_LABEL)
+        if b.data == LOCATION_REQUEST:  # LINE opens its own location picker
+            items.append(QuickReplyItem(action=LocationAction(label=label)))
+            continue
         items.append(
             QuickReplyItem(action=PostbackAction(label=label, data=b.data, displayText=label))
         )
@@ -165,6 +170,11 @@ class LineChannel:
         if isinstance(event, MessageEvent) and kind == "user":
             if isinstance(event.message, TextMessageContent):
                 incoming = Incoming(kind="text", text=event.message.text)
+            elif isinstance(event.message, LocationMessageContent):
+                # The nearest evacuation sites (bot.core.shelter_flow).
+                incoming = Incoming(
+                    kind="location", lat=event.message.latitude, lon=event.message.longitude
+                )
             else:
                 incoming = Incoming(kind="unsupported")
         elif isinstance(event, PostbackEvent) and kind == "user":
