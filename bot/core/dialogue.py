@@ -6,6 +6,7 @@ the service loads the `Session`, and whatever comes back is rendered and saved.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -85,6 +86,14 @@ def named_language(text: str) -> str | None:
         if f" {name} " in folded or (not name.isascii() and name in folded):
             return lang
     return None
+
+
+def _on_the_globe(lat: float | None, lon: float | None) -> bool:
+    """A usable position: a forged or broken event may carry NaN or 1e308."""
+    return (
+        lat is not None and lon is not None and math.isfinite(lat) and math.isfinite(lon)
+        and -90 <= lat <= 90 and -180 <= lon <= 180
+    )
 
 
 class Bot:
@@ -376,7 +385,7 @@ class Bot:
             )
         if incoming.kind == "postback":
             return self._remember_topic(self._postback(incoming, session))
-        if incoming.kind == "location" and incoming.lat is not None and incoming.lon is not None:
+        if incoming.kind == "location" and _on_the_globe(incoming.lat, incoming.lon):
             lang = self._reply_lang(incoming, session, None) or SOURCE_LANG
             return self.shelters.location(incoming, lang, self.signup.leave(session))
         if incoming.kind in ("unsupported", "location"):

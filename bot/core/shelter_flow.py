@@ -155,6 +155,10 @@ class ShelterFlow:
     def postback(self, data: str, lang: str, session: Session) -> Result | None:
         """`shelter` (menu entry), `shelter:types`, `shelter:<disaster>`,
         `shelter:noposition` (the web chat could not read the position); None if not ours."""
+        if data == LOCATION_REQUEST:
+            # A channel that cannot send a position (the CLI) passed the tap on:
+            # a typed place name will do.
+            data = "shelter:noposition"
         if data != "shelter" and not data.startswith("shelter:"):
             return None
         if not self.available:

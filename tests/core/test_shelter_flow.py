@@ -253,3 +253,22 @@ def test_only_ids_narrows_the_search(hachioji_bot: Bot) -> None:
         lat, lon, Disaster.FLOOD, "en", Session(lang="en"), only_ids=ids
     )
     assert listed(result.replies[-1].text) == [h.site.name for h in only]
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon"), [(float("nan"), 139.3), (35.6, float("inf")), (91.0, 139.3), (35.6, 1e308)]
+)
+def test_a_broken_position_is_not_used(hachioji_bot: Bot, lat: float, lon: float) -> None:
+    result = hachioji_bot.handle(Incoming(kind="location", lat=lat, lon=lon), Session(lang="en"))
+    assert result.outcome == "ignored" and result.session.shelter_point is None
+
+
+def test_a_location_tap_where_no_position_can_be_sent_asks_for_a_place(
+    hachioji_bot: Bot,
+) -> None:
+    asked = hachioji_bot.handle(Incoming(text="where is the nearest shelter"), Session())
+    tapped = hachioji_bot.handle(Incoming(kind="postback", text=LOCATION_REQUEST), asked.session)
+    assert tapped.replies[0].text == hachioji_bot.t("shelter_no_position", "en")
+    assert tapped.session.awaiting == "location"
+    place = hachioji_bot.handle(Incoming(text="明星大学"), tapped.session)
+    assert place.session.awaiting == "shelter_type" and place.lang == "en"
