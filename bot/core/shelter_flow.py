@@ -142,8 +142,11 @@ class ShelterFlow:
         if not self.available:
             return self.no_data(lang, session)
         point = f"{incoming.lat:.6f},{incoming.lon:.6f}"
+        # The disaster asked about counts while we wait for this location, or while a
+        # live location moves; a location sent days later asks again.
+        asked = session.awaiting == "location" or incoming.live
+        disaster = session.shelter_disaster if asked else None
         session = replace(session, shelter_point=point, awaiting=None)
-        disaster = session.shelter_disaster
         if disaster is None:
             if incoming.live:  # a moving live location: wait for the resident's choice
                 return self._silent(lang, session)

@@ -272,3 +272,11 @@ def test_a_location_tap_where_no_position_can_be_sent_asks_for_a_place(
     assert tapped.session.awaiting == "location"
     place = hachioji_bot.handle(Incoming(text="明星大学"), tapped.session)
     assert place.session.awaiting == "shelter_type" and place.lang == "en"
+
+
+def test_a_location_sent_later_asks_for_the_disaster_again(hachioji_bot: Bot) -> None:
+    lat, lon = POINTS["Minamino"]
+    answered = located(hachioji_bot, "flood", lat, lon)
+    later = hachioji_bot.handle(Incoming(kind="location", lat=lat, lon=lon), answered.session)
+    assert later.session.awaiting == "shelter_type"
+    assert later.replies[0].text == hachioji_bot.t("shelter_ask_disaster", "en")
