@@ -7,6 +7,7 @@ not from bot.shelters: a wrong column, filter or distance shows up as another an
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -280,3 +281,25 @@ def test_a_location_sent_later_asks_for_the_disaster_again(hachioji_bot: Bot) ->
     later = hachioji_bot.handle(Incoming(kind="location", lat=lat, lon=lon), answered.session)
     assert later.session.awaiting == "shelter_type"
     assert later.replies[0].text == hachioji_bot.t("shelter_ask_disaster", "en")
+
+
+def test_shelters_alone_are_never_offered_as_places_to_flee(bot: Bot, tmp_path: Path) -> None:
+    """Musashino publishes only its 指定避難所 here: no emergency site, so no site."""
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+    from tests.conftest import shared_path
+    from tests.shelters.sites import with_sites
+
+    csv_path = shared_path("fixtures", "shelters", "musashino", "shelters.csv")
+    result = CliRunner().invoke(
+        app, ["--knowledge", str(tmp_path), "shelters", "import", str(csv_path)]
+    )
+    assert result.exit_code == 0, result.output
+    musashino = with_sites(bot, tmp_path)
+    assert len(musashino.sites.all_sites) == 20 and musashino.sites.sites == []
+    answer = musashino.handle(
+        Incoming(kind="location", lat=35.7177, lon=139.5661), Session(lang="en")
+    )
+    assert "does not have the list of evacuation sites" in answer.replies[0].text
+    assert listed(answer.replies[0].text) == []

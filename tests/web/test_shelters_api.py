@@ -83,3 +83,24 @@ def test_bad_locations_are_refused(empty: tuple[TestClient, Bot, Path], location
     client, _, _ = empty
     res = client.post("/api/chat", json={"location": location})
     assert res.status_code == 400
+
+
+@pytest.mark.parametrize("disaster", ["flood", "earthquake", "landslide"])
+def test_each_point_and_disaster_through_the_api(
+    hachioji_bot: Bot, tmp_path: Path, disaster: str
+) -> None:
+    from tests.shelters.sites import COLUMNS
+
+    settings = load_settings(env_file=None, db_path=tmp_path / "web.sqlite3")
+    with TestClient(create_app(settings, hachioji_bot)) as client:
+        client.post("/api/chat", json={"postback": "lang:tl"})
+        for lat, lon in POINTS.values():
+            # The rich menu's entry, the position, then one tap on the disaster.
+            asked = client.post("/api/chat", json={"postback": "shelter"}).json()
+            assert asked["replies"][0]["buttons"][0]["data"] == "@location"
+            which = client.post("/api/chat", json={"location": {"lat": lat, "lon": lon}}).json()
+            datas = [b["data"] for b in which["replies"][0]["buttons"]]
+            assert f"shelter:{disaster}" in datas
+            answer = client.post("/api/chat", json={"postback": f"shelter:{disaster}"}).json()
+            assert answer["lang"] == "tl"
+            assert _names(answer) == [w.name for w in expected(COLUMNS[disaster], lat, lon)]
