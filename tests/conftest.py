@@ -29,3 +29,13 @@ def kb() -> KnowledgeBase:
 @pytest.fixture(scope="session")
 def bot(kb: KnowledgeBase) -> Bot:
     return Bot(kb)
+
+
+@pytest.fixture(scope="session")
+def hachioji_bot(bot: Bot, tmp_path_factory: pytest.TempPathFactory) -> Bot:
+    """The shipped knowledge plus Hachioji's imported evacuation sites (../shared)."""
+    from tests.shelters.sites import import_hachioji, with_sites
+
+    knowledge = tmp_path_factory.mktemp("hachioji-kb")
+    import_hachioji(knowledge)
+    return with_sites(bot, knowledge)

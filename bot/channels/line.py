@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import urllib.request
 from typing import Any
 
@@ -28,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from bot.claims import Unavailable
-from bot.core.types import Incoming, Reply, Result, short_label
+from bot.core.types import LOCATION_REQUEST, Incoming, Reply, Result, short_label
 from bot.hostile import loads
 from bot.service import Service
 
@@ -65,6 +66,9 @@ def render_json(replies: list[Reply]) -> list[dict[str, Any]]:
             continue
         seen.add(b.data)
         label = short_label(b.label, MAX_LABEL)
+        if b.data == LOCATION_REQUEST:  # LINE opens its own location picker
+            items.append({"type": "action", "action": {"type": "location", "label": label}})
+            continue
         action = {"type": "postback", "label": label, "data": b.data, "displayText": label}
         items.append({"type": "action", "action": action})
     messages: list[dict[str, Any]] = [{"type": "text", "text": t} for t in texts]
@@ -187,6 +191,8 @@ class LineChannel:
             text = message.get("text")
             if message.get("type") == "text" and isinstance(text, str):
                 incoming = Incoming(kind="text", text=text)
+            elif message.get("type") == "location":
+                incoming = location_incoming(message) or Incoming(kind="unsupported")
             else:
                 incoming = Incoming(kind="unsupported")
         elif event_type == "postback" and kind == "user":
@@ -270,3 +276,16 @@ def _describe(exc: BaseException) -> str:
     if status:
         return f"{type(exc).__name__} (HTTP {status})"
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def location_incoming(message: dict[str, Any]) -> Incoming | None:
+    """A location message -> the nearest evacuation sites (bot.core.shelter_flow).
+
+    None unless latitude and longitude are numbers on the globe."""
+    lat, lon = message.get("latitude"), message.get("longitude")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lat, lon)):
+        return None
+    assert isinstance(lat, (int, float)) and isinstance(lon, (int, float))
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return Incoming(kind="location", lat=float(lat), lon=float(lon))

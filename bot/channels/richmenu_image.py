@@ -38,7 +38,7 @@ GAP = 14  # white space between tiles, so each reads as a separate button
 RADIUS = 40
 PADDING = 56
 # (largest, smallest) font size per line: Japanese label, English label, note.
-SIZES = ((150, 72), (100, 56), (50, 34))
+SIZES = ((150, 56), (100, 56), (50, 34))
 LINE_SPACING = 0.4
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
@@ -109,8 +109,14 @@ def _tile(draw: ImageDraw.ImageDraw, fonts: Fonts, area: Area) -> None:
     left, top = area.x + GAP // 2, area.y + GAP // 2
     right, bottom = area.x + area.width - GAP // 2 - 1, area.y + area.height - GAP // 2 - 1
     draw.rounded_rectangle((left, top, right, bottom), radius=RADIUS, fill=area.color)
-    lines = [(area.ja, SIZES[0]), (area.en, SIZES[1])] + [(n, SIZES[2]) for n in area.note]
     inner = right - left - 2 * PADDING
+    # A Japanese label too wide for a narrow tile breaks at its spaces
+    # ("ちかくの ひなんばしょ" on two lines) rather than shrinking out of legibility.
+    ja = [area.ja]
+    if draw.textlength(area.ja, font=fonts.at(SIZES[0][1] + 16)) > inner and " " in area.ja:
+        ja = area.ja.split()
+    lines = [(t, SIZES[0]) for t in ja] + [(area.en, SIZES[1])]
+    lines += [(n, SIZES[2]) for n in area.note]
     placed = []
     for text, sizes in lines:
         font = _fit(draw, fonts, text, sizes, inner)

@@ -10,11 +10,20 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+from dataclasses import replace
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from telegram import CallbackQuery, ChatMember, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    CallbackQuery,
+    ChatMember,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    Update,
+)
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -27,7 +36,7 @@ from telegram.ext import (
 )
 
 from bot.claims import Unavailable
-from bot.core.types import Incoming, Reply
+from bot.core.types import LOCATION_REQUEST, Incoming, Reply
 from bot.hostile import loads
 from bot.service import Service
 
@@ -38,7 +47,7 @@ log = logging.getLogger("resbot.telegram")
 
 MAX_TEXT = 4096
 MAX_CALLBACK_BYTES = 64
-COMMANDS = {"menu": "menu", "language": "langmenu", "area": "area"}
+COMMANDS = {"menu": "menu", "language": "langmenu", "area": "area", "shelter": "shelter"}
 TIMEOUT = 10.0  # seconds per Bot API call (connect, read, write, pool), set explicitly
 
 
@@ -48,6 +57,8 @@ def keyboard(replies: list[Reply]) -> InlineKeyboardMarkup | None:
     for b in (b for r in replies for b in r.buttons):
         if b.data in seen or len(b.data.encode()) > MAX_CALLBACK_BYTES:
             continue
+        if b.data == LOCATION_REQUEST:  # a reply-keyboard button (location_keyboard)
+            continue
         seen.add(b.data)
         button = InlineKeyboardButton(b.label, callback_data=b.data)
         if rows and len(rows[-1]) < 2:
@@ -55,6 +66,32 @@ def keyboard(replies: list[Reply]) -> InlineKeyboardMarkup | None:
         else:
             rows.append([button])
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def location_keyboard(replies: list[Reply]) -> ReplyKeyboardMarkup | None:
+    """ "Send my location" as Telegram's request_location button, shown once."""
+    for b in (b for r in replies for b in r.buttons):
+        if b.data == LOCATION_REQUEST:
+            button = KeyboardButton(b.label, request_location=True)
+            return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
+    return None
+
+
+def markups(
+    replies: list[Reply], count: int
+) -> list[InlineKeyboardMarkup | ReplyKeyboardMarkup | None]:
+    """One markup per message: inline buttons on the last; the location keyboard on the
+    first, or on the only one when asking for the location is the reply's first button
+    (a message carries one keyboard kind)."""
+    out: list[InlineKeyboardMarkup | ReplyKeyboardMarkup | None] = [None] * count
+    if count == 0:
+        return out
+    out[-1] = keyboard(replies)
+    ask = location_keyboard(replies)
+    first = next((b for r in replies for b in r.buttons), None)
+    if ask is not None and (count > 1 or (first is not None and first.data == LOCATION_REQUEST)):
+        out[0] = ask
+    return out
 
 
 class TelegramChannel:
@@ -80,6 +117,12 @@ class TelegramChannel:
         self.app.add_handler(CallbackQueryHandler(self.on_callback))
         self.app.add_handler(
             MessageHandler(private & filters.UpdateType.MESSAGES & filters.TEXT, self.on_text)
+        )
+        # A location, or a live location moving (an edited_message with the new point).
+        self.app.add_handler(
+            MessageHandler(
+                private & filters.UpdateType.MESSAGES & filters.LOCATION, self.on_location
+            )
         )
         self.app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGES, self.on_media))
         self.app.add_handler(ChatMemberHandler(self.on_member, ChatMemberHandler.MY_CHAT_MEMBER))
@@ -151,8 +194,8 @@ class TelegramChannel:
             return
         # PTB does not check types: a forged update may carry a number where text goes.
         code, text = user.language_code, incoming.text
-        incoming = Incoming(
-            kind=incoming.kind,
+        incoming = replace(
+            incoming,
             text=text if isinstance(text, str) else "",
             platform_lang=code if isinstance(code, str) else None,
         )
@@ -183,13 +226,10 @@ class TelegramChannel:
 
     async def _send(self, chat_id: int, replies: list[Reply]) -> None:
         texts = [t for r in replies for t in split_text(r.text, MAX_TEXT)]
-        markup = keyboard(replies)
-        for i, text in enumerate(texts):
-            last = i == len(texts) - 1
+        for text, markup in zip(texts, markups(replies, len(texts)), strict=True):
             try:
                 await asyncio.wait_for(
-                    self.app.bot.send_message(chat_id, text, reply_markup=markup if last else None),
-                    TIMEOUT,
+                    self.app.bot.send_message(chat_id, text, reply_markup=markup), TIMEOUT
                 )
             except Exception as exc:
                 # Not retried (the update got its 200); the interaction is logged.
@@ -216,6 +256,20 @@ class TelegramChannel:
         await self._answer(
             update, Incoming(kind="text", text=(message.text if message else "") or "")
         )
+
+    async def on_location(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        where = message.location if message else None
+        lat, lon = getattr(where, "latitude", None), getattr(where, "longitude", None)
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lat, lon)):
+            await self._answer(update, Incoming(kind="unsupported"))  # a forged update
+            return
+        assert isinstance(lat, (int, float)) and isinstance(lon, (int, float))
+        # Each move of a live location comes as an edit: answered only when the nearest
+        # sites change (bot.core.shelter_flow), so the resident is not flooded.
+        live = update.edited_message is not None
+        incoming = Incoming(kind="location", lat=float(lat), lon=float(lon), live=live)
+        await self._answer(update, incoming)
 
     async def on_media(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 import secrets
 from typing import Any
 
@@ -97,7 +98,8 @@ class WebChat:
         )
 
     async def api(self, request: Request) -> Response:
-        """POST {"text": ...} | {"postback": ...} | {"start": true, "lang": browser language}."""
+        """POST {"text": ...} | {"postback": ...} | {"location": {"lat": .., "lon": ..}}
+        | {"start": true, "lang": browser language}."""
         try:
             data = loads(await request.body())
         except ValueError:
@@ -108,14 +110,21 @@ class WebChat:
         lang = data.get("lang")
         if lang is not None and lang not in LANGS:
             return JSONResponse({"error": f"lang must be one of {list(LANGS)}"}, status_code=400)
-        types = {"text": str, "postback": str, "start": bool}
+        types = {"text": str, "postback": str, "start": bool, "location": dict}
         wrong = [k for k, t in types.items() if k in data and not isinstance(data[k], t)]
         if wrong:  # as /openapi.json says: a client bug is told, not guessed at
             return JSONResponse({"error": f"wrong type: {', '.join(wrong)}"}, status_code=400)
+        point = _point(data["location"]) if "location" in data else None
+        if "location" in data and point is None:
+            return JSONResponse(
+                {"error": "location must be {lat: -90..90, lon: -180..180}"}, status_code=400
+            )
         if data.get("start"):
             incoming = Incoming(kind="follow", platform_lang=lang or _accept_language(request))
         elif isinstance(postback, str) and postback:
             incoming = Incoming(kind="postback", text=postback[:300])
+        elif point is not None:
+            incoming = Incoming(kind="location", lat=point[0], lon=point[1])
         elif isinstance(text, str):
             incoming = Incoming(kind="text", text=text[: MAX_TEXT + 1])
         else:
@@ -142,6 +151,17 @@ def _browser_lang(request: Request) -> str | None:
     """One of our languages from Accept-Language, if the first one is."""
     first = (_accept_language(request) or "").split("-")[0].lower()
     return first if first in LANGS else None
+
+
+def _point(value: dict[str, Any]) -> tuple[float, float] | None:
+    """The browser's position, if it is one: numbers (not booleans), on the globe."""
+    lat, lon = value.get("lat"), value.get("lon")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lat, lon)):
+        return None
+    assert isinstance(lat, (int, float)) and isinstance(lon, (int, float))
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return float(lat), float(lon)
 
 
 def _accept_language(request: Request) -> str | None:

@@ -22,7 +22,7 @@ line_app = typer.Typer(
     no_args_is_help=True,
 )
 telegram_app = typer.Typer(
-    help="Telegram setup: the webhook.\n\nExample: resbot telegram set-webhook",
+    help="Telegram setup: the webhook and the bot's menu.\n\nExample: resbot telegram set-webhook",
     no_args_is_help=True,
 )
 app.add_typer(line_app, name="line")
@@ -185,6 +185,37 @@ def set_webhook(
     except TelegramError as exc:
         raise _fail(f"Telegram refused setWebhook: {exc.message}", 1) from exc
     typer.echo(f"ok: Telegram webhook set to {target} ({', '.join(tg.ALLOWED_UPDATES)})")
+
+
+@telegram_app.command("set-commands")
+def set_commands() -> None:
+    """Set the bot's "/" menu in every language: menu, nearest evacuation site, area, language.
+
+    One setMyCommands call per language (ja vi pt es tl en zh) plus the default list
+    (English), with the descriptions from bot/locale. Needs TELEGRAM_BOT_TOKEN.
+
+    Example: resbot telegram set-commands
+    """
+    from telegram.error import TelegramError
+
+    from bot.channels import telegram_setup as tg
+    from bot.core.langs import LANGS
+    from bot.core.phrases import load_phrases
+
+    conf = load_settings()
+    token = _telegram_token(conf)
+    phrases = load_phrases()
+
+    def menu(lang: str) -> list[tuple[str, str]]:
+        return [(name, phrases.raw(key, lang)) for name, key in tg.MENU_COMMANDS.items()]
+
+    menus: dict[str | None, list[tuple[str, str]]] = {None: menu("en")}
+    menus.update({lang: menu(lang) for lang in LANGS})
+    try:
+        calls = asyncio.run(tg.set_commands(token, conf.telegram_api_base, menus))
+    except TelegramError as exc:
+        raise _fail(f"Telegram refused setMyCommands: {exc.message}", 1) from exc
+    typer.echo(f"ok: Telegram menu set in {calls - 1} languages and the default (English)")
 
 
 @telegram_app.command("delete-webhook")

@@ -6,6 +6,7 @@ the service loads the `Session`, and whatever comes back is rendered and saved.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -13,6 +14,8 @@ from pathlib import Path
 import yaml
 
 from bot.garbage import GarbageData
+from bot.shelters import store as shelter_store
+from bot.shelters.index import SiteIndex
 
 from . import open_shelters
 from .emergency import Emergency, find_emergency
@@ -24,6 +27,8 @@ from .normalize import has_latin, normalize, romaji
 from .open_shelters import LiveSource
 from .phrases import Phrases, load_phrases
 from .retrieval import Candidate, Index, Variant
+from .shelter_flow import TOPIC as SHELTER_TOPIC
+from .shelter_flow import ShelterFlow
 from .signup_flow import SignupFlow
 from .subscribe_flow import SubscribeFlow
 from .topics import national_numbers
@@ -89,6 +94,14 @@ def named_language(text: str) -> str | None:
     return None
 
 
+def _on_the_globe(lat: float | None, lon: float | None) -> bool:
+    """A usable position: a forged or broken event may carry NaN or 1e308."""
+    return (
+        lat is not None and lon is not None and math.isfinite(lat) and math.isfinite(lon)
+        and -90 <= lat <= 90 and -180 <= lon <= 180
+    )
+
+
 class Bot:
     """The answering core over one knowledge base."""
 
@@ -112,6 +125,16 @@ class Bot:
         self.lexicon = Lexicon.build((v.lang, v.text) for v in variants)
         self.subscribe = SubscribeFlow(self)
         self.signup = SignupFlow(self)
+        # Evacuation sites: loaded and indexed once here (server start, staff reload);
+        # `reload_sites` swaps in a new index after `resbot shelters import`.
+        self.sites = SiteIndex(shelter_store.load(kb.root)).warm()
+        self.shelters = ShelterFlow(self)
+
+    def reload_sites(self) -> SiteIndex:
+        """Read the imported sites again and swap the index in one assignment, so a
+        turn in progress keeps the index it started with."""
+        self.sites = SiteIndex(shelter_store.load(self.kb.root)).warm()
+        return self.sites
 
     @staticmethod
     def _out_of_scope_variants(path: Path) -> list[Variant]:
@@ -214,6 +237,8 @@ class Bot:
         # A sign-up form first: where its label equals a related entry's title
         # ("register as a volunteer"), the form is what the resident wants.
         buttons = self.signup.buttons_for(entry.topic, lang)
+        if entry.topic == SHELTER_TOPIC and self.shelters.available:
+            buttons.append(Button(self.t("btn_shelter", lang), "shelter"))
         buttons += [self._entry_button(r, lang) for r in related[:MAX_RELATED]]
         buttons += self._nav_buttons(lang)
         if entry.topic.split(".")[0] != "meta":
@@ -376,7 +401,10 @@ class Bot:
             )
         if incoming.kind == "postback":
             return self._remember_topic(self._postback(incoming, session))
-        if incoming.kind == "unsupported":
+        if incoming.kind == "location" and _on_the_globe(incoming.lat, incoming.lon):
+            lang = self._reply_lang(incoming, session, None) or SOURCE_LANG
+            return self.shelters.location(incoming, lang, self.signup.leave(session))
+        if incoming.kind in ("unsupported", "location"):
             lang = self._reply_lang(incoming, session, None) or SOURCE_LANG
             return Result(
                 replies=[Reply(self.t("unsupported_message", lang), self.menu_buttons(lang))],
@@ -385,6 +413,13 @@ class Bot:
                 outcome="ignored",
             )
         return self._remember_topic(self._text(incoming, session))
+
+    def _shelter_lang(self, incoming: Incoming, session: Session) -> str:
+        """While we wait for a place or a disaster, "明星大学" says nothing of the
+        resident's language: the conversation's language stands."""
+        if session.awaiting in ("location", "shelter_type") and session.last_lang:
+            return session.lang or session.last_lang
+        return self._reply_lang(incoming, session, None) or SOURCE_LANG
 
     @staticmethod
     def _remember_topic(result: Result) -> Result:
@@ -420,6 +455,9 @@ class Bot:
         if routed is not None:
             return routed
         session = self.signup.leave(session)  # a tap elsewhere drops an unfinished form
+        shelter = self.shelters.postback(data, lang, session)
+        if shelter is not None:
+            return shelter
         if data.startswith("lang:") and data[5:] in LANGS:
             return self.set_language(data[5:], session)
         if data == "langmenu":
@@ -467,6 +505,12 @@ class Bot:
                 lang=lang,
                 outcome="fallback",
             )
+        waiting = session.awaiting in ("location", "shelter_type")
+        if waiting and self.shelters.bare_disaster(text):
+            # "火事" answering "which disaster?": the sites (their reply names 119 too).
+            shelter = self.shelters.text(text, self._shelter_lang(incoming, session), session)
+            if shelter is not None:
+                return shelter
         found = find_emergency(text)
         if found is not None:
             # Nothing stands between a resident and 119: no form, no area prompt.
@@ -477,6 +521,11 @@ class Bot:
             if form is not None:
                 return form
             session = self.signup.leave(session)
+        shelter = self.shelters.text(text, self._shelter_lang(incoming, session), session)
+        if shelter is not None:
+            return shelter
+        if waiting:
+            session = replace(session, awaiting=None)  # a new question instead
         # A number answers the last "did you mean" (the CLI shows numbered options).
         if session.pending and text.isdigit() and 1 <= int(text) <= len(session.pending):
             entry = self.kb.entries.get(session.pending[int(text) - 1])

@@ -124,10 +124,11 @@ def reply_text(
 
 def location(session: Session) -> tuple[float, float] | None:
     """The resident's last shared location, if the session has one."""
-    found = session.location
-    if not found or len(found) != 2:
+    lat, _, lon = (session.shelter_point or "").partition(",")
+    try:
+        return float(lat), float(lon)
+    except ValueError:
         return None
-    return float(found[0]), float(found[1])
 
 
 def apply(

@@ -36,6 +36,12 @@ def short_label(label: str, limit: int = MAX_LABEL) -> str:
     return kept.rstrip(" ,、・/-") + "…"
 
 
+LOCATION_REQUEST = "@location"
+"""Button data of "send my location": channels render it as their own location
+action (LINE location quick reply, Telegram request_location keyboard button, the
+web chat's browser geolocation), never as a postback."""
+
+
 @dataclass(frozen=True)
 class Button:
     """A choice offered to the resident. `data` is what comes back when tapped."""
@@ -75,9 +81,13 @@ class Reply:
 class Incoming:
     """One thing a resident did, in channel-neutral form."""
 
-    kind: Literal["text", "postback", "follow", "join", "unsupported"] = "text"
+    kind: Literal["text", "postback", "follow", "join", "unsupported", "location"] = "text"
     text: str = ""
     platform_lang: str | None = None  # LINE profile language, Telegram language_code
+    # kind "location": where the resident is (WGS84 degrees, as the platforms send it).
+    lat: float | None = None
+    lon: float | None = None
+    live: bool = False  # an update of a Telegram live location, not a new message
 
 
 @dataclass
@@ -98,8 +108,14 @@ class Session:
     # The last garbage question as JSON ({"kind": "days", "day": 1, "category": ...}
     # or {"kind": "item", "item": ...}): "and tomorrow?", "プラは？" reuse it.
     garbage_context: str | None = None
-    # [lat, lon] the resident last shared (a location message): "nearest first".
-    location: list[float] | None = None
+    # Evacuation sites (shelter_flow): the point sent last ("35.6559,139.3389"), kept
+    # so a tap on a disaster type can answer; the disaster asked about before the
+    # location came; the ids last shown (a live location re-answers only on change);
+    # whether the emergency-site / shelter difference was explained once.
+    shelter_point: str | None = None
+    shelter_disaster: str | None = None
+    shelter_shown: str | None = None
+    shelter_explained: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

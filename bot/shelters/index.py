@@ -13,7 +13,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from bot.shelters.geo import EARTH_RADIUS_M, Disaster, bearing_deg, compass, haversine_m
 from bot.shelters.gsi_csv import Site
@@ -150,11 +150,19 @@ def _ring(ci: int, cj: int, r: int) -> Iterable[tuple[int, int]]:
 
 
 class SiteIndex:
-    """Emergency sites by disaster, one grid each, built lazily on first use."""
+    """Emergency sites by disaster, one grid each, built on first use or by ``warm``."""
 
     def __init__(self, sites: Iterable[Site]) -> None:
-        self.sites = [s for s in sites if s.kind == "emergency" and s.disasters]
+        self.all_sites = list(sites)  # shelters too: `only_ids` may name them
+        self.sites = [s for s in self.all_sites if s.kind == "emergency" and s.disasters]
         self._grids: dict[Disaster | None, _Grid] = {}
+
+    def warm(self) -> SiteIndex:
+        """Build every disaster's grid now (at server start), not on a resident's question."""
+        for disaster in Disaster:
+            if any(disaster in s.disasters for s in self.sites):
+                self._grid(disaster)
+        return self
 
     def _grid(self, disaster: Disaster | None) -> _Grid:
         if disaster not in self._grids:
@@ -165,10 +173,39 @@ class SiteIndex:
         return self._grids[disaster]
 
     def nearest(
-        self, lat: float, lon: float, disaster: Disaster | None, limit: int = 3
+        self,
+        lat: float,
+        lon: float,
+        disaster: Disaster | None,
+        limit: int = 3,
+        *,
+        only_ids: Collection[str] | None = None,
     ) -> list[Hit]:
-        """Same contract as ``nearest.nearest``: only designated sites, nearest first."""
+        """Same contract as ``nearest.nearest``: only designated sites, nearest first.
+
+        ``only_ids`` limits the answer to these common ids (e.g. the shelters opened
+        today): a short list, scanned directly; with ``disaster`` None it may include
+        designated shelters (指定避難所), which are designated for no disaster.
+        """
+        if only_ids is not None:
+            return self._among(lat, lon, disaster, limit, set(only_ids))
         return [
             Hit(s, d, compass(bearing_deg(lat, lon, s.lat, s.lon)))
             for d, s in self._grid(disaster).nearest(lat, lon, limit)
         ]
+
+    def _among(
+        self, lat: float, lon: float, disaster: Disaster | None, limit: int, ids: set[str]
+    ) -> list[Hit]:
+        seen: set[str] = set()
+        chosen: list[Site] = []
+        for s in self.all_sites:  # an id in both lists counts once (its first row)
+            if s.common_id in ids and s.common_id not in seen and (
+                disaster is None or disaster in s.disasters
+            ):
+                seen.add(s.common_id)
+                chosen.append(s)
+        scored = heapq.nsmallest(
+            limit, ((haversine_m(lat, lon, s.lat, s.lon), s) for s in chosen), key=lambda p: p[0]
+        )
+        return [Hit(s, d, compass(bearing_deg(lat, lon, s.lat, s.lon))) for d, s in scored]

@@ -33,6 +33,7 @@ from bot.throttle import throttle_from
 
 from .limits import BodySizeLimit, SecurityHeaders
 from .openapi import openapi_json
+from .sites_watch import SitesWatch
 
 log = logging.getLogger("resbot.web")
 HERE = Path(__file__).resolve().parent
@@ -132,6 +133,7 @@ def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
     ]
 
     running: list[Starlette] = []
+    sites_watch = SitesWatch(lambda: service.bot)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -144,12 +146,14 @@ def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
         # Garbage reminders and queued broadcasts (bot.notify.scheduler).
         app.state.notify = await start_scheduler(settings, lambda: service.bot, store)
         purging = asyncio.create_task(retention.run_periodically(store))
+        watching = asyncio.create_task(sites_watch.run())
         try:
             yield
         finally:
-            purging.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await purging
+            for task in (purging, watching):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await app.state.notify.stop()
             for ch in channels:
                 await ch.stop()
@@ -164,4 +168,5 @@ def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     app.state.channels = channels  # their `background` replies (tests wait on them)
     app.state.store = store
+    app.state.sites_watch = sites_watch  # `resbot shelters import` -> reload (tests call check)
     return app

@@ -47,9 +47,18 @@ _ANSWER = {
 _CHAT_REQUEST = {
     "type": "object",
     "description": "One of: text (a message), postback (a tapped button's data), "
+    "location (the browser's position, for the nearest evacuation sites), "
     "start (open the chat; lang is the browser's language).",
     "properties": {
         "text": {"type": "string", "description": "Cut at 2,000 characters."},
+        "location": {
+            "type": "object",
+            "required": ["lat", "lon"],
+            "properties": {
+                "lat": {"type": "number", "minimum": -90, "maximum": 90},
+                "lon": {"type": "number", "minimum": -180, "maximum": 180},
+            },
+        },
         "postback": {"type": "string", "description": "Cut at 300 characters."},
         "start": {"type": "boolean"},
         "lang": {"type": "string", "enum": [*LANGS, None], "nullable": True},
@@ -57,6 +66,7 @@ _CHAT_REQUEST = {
     "anyOf": [
         {"required": ["start"], "properties": {"start": {"enum": [True]}}},
         {"required": ["postback"], "properties": {"postback": {"minLength": 1}}},
+        {"required": ["location"]},
         {"required": ["text"]},
     ],
 }

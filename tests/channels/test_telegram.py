@@ -43,7 +43,7 @@ def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
         (4, "tiếng Việt"),  # callback lang:vi
         (5, None),  # edited message: answered again
         (6, None),  # photo with a Spanish caption: the caption is answered
-        (7, None),  # location: polite "text only"
+        (7, "example.jp/bousai"),  # location, no sites imported: the hazard map link
         (8, None),  # sticker: polite "text only"
     ],
 )

@@ -6,6 +6,7 @@ The LINE and Telegram SDKs talk over real HTTP to the local fakes in tests.fakes
 from __future__ import annotations
 
 import io
+import json
 import logging
 import re
 import shutil
@@ -38,12 +39,15 @@ SETTINGS = (
     "TELEGRAM_API_BASE",
     "PUBLIC_BASE_URL",
 )
-MENU_DATA = ["cat:garbage", "cat:japanese", "cat:consult", "cat:disaster", "cat:life", "langmenu"]
-# 2500x1686 as a 3x2 grid, left to right, top to bottom.
+MENU_DATA = [
+    "cat:garbage", "cat:japanese", "cat:consult", "cat:life",
+    "cat:disaster", "shelter", "sub:menu", "langmenu",
+]
+# 2500x1686 as a 4x2 grid, left to right, top to bottom.
 MENU_BOUNDS = [
-    {"x": x, "y": y, "width": w, "height": 843}
+    {"x": x, "y": y, "width": 625, "height": 843}
     for y in (0, 843)
-    for x, w in ((0, 833), (833, 833), (1666, 834))
+    for x in (0, 625, 1250, 1875)
 ]
 
 runner = CliRunner()
@@ -131,7 +135,8 @@ def test_rich_menu_is_created_uploaded_to_the_data_host_and_made_default(
     assert {a["type"] for a in actions} == {"postback"}
     assert [a["data"] for a in actions] == MENU_DATA
     assert actions[0]["displayText"] == "ごみ / Garbage"
-    assert actions[5]["displayText"] == "ことば / Language"
+    assert actions[5]["displayText"] == "ちかくの ひなんばしょ / Evacuation site"
+    assert actions[7]["displayText"] == "ことば / Language"
     assert all(len(a["label"]) <= 20 for a in actions)
 
     assert calls(data) == [("POST", "/v2/bot/richmenu/richmenu-fake-1/content")]
@@ -216,7 +221,7 @@ def test_a_broken_definition_is_refused_before_any_call(
     bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     res = runner.invoke(app, ["line", "rich-menu", "--definition", str(bad)])
     assert res.exit_code == 2
-    assert "5 areas do not fill a 3x2 grid" in res.stderr
+    assert "5 areas do not fill a 4x2 grid" in res.stderr
     assert line[0].calls == []
 
 
@@ -295,12 +300,29 @@ def test_telegram_commands_without_tokens_say_what_to_set(
     assert res.exit_code == 2
     assert "TELEGRAM_SECRET_TOKEN is not set" in res.stderr
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN")
-    for command in ("set-webhook", "delete-webhook"):
+    for command in ("set-webhook", "delete-webhook", "set-commands"):
         res = runner.invoke(app, ["telegram", command])
         assert res.exit_code == 2
         assert "TELEGRAM_BOT_TOKEN is not set" in res.stderr
         assert "@BotFather" in res.stderr
     assert tg.calls == []
+
+
+def test_set_commands_puts_the_evacuation_site_in_every_language_menu(tg: FakeApi) -> None:
+    res = runner.invoke(app, ["telegram", "set-commands"])
+    assert res.exit_code == 0, res.output
+    calls = tg.of("/setMyCommands")
+    assert len(calls) == 8  # the default list and one per language
+    by_lang = {c.body.get("language_code"): c.body["commands"] for c in calls}
+    assert set(by_lang) == {None, "ja", "vi", "pt", "es", "tl", "en", "zh"}
+    for lang, commands in by_lang.items():
+        if isinstance(commands, str):  # PTB sends the list JSON-encoded in a form body
+            commands = json.loads(commands)
+        names = [c["command"] for c in commands]
+        assert names == ["menu", "shelter", "area", "language"], lang
+    vi = by_lang["vi"]
+    vi = json.loads(vi) if isinstance(vi, str) else vi
+    assert vi[1]["description"] == "Nơi sơ tán gần nhất"
 
 
 def test_delete_webhook(tg: FakeApi) -> None:

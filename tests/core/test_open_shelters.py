@@ -77,7 +77,7 @@ def test_nothing_open_says_so_honestly(bot: Bot, lang: str) -> None:
 
 
 def test_nearest_first_when_the_resident_shared_a_location(bot: Bot) -> None:
-    near_park = Session(location=[35.6475, 139.3205])
+    near_park = Session(shelter_point="35.6475,139.3205")
     reply = ask(bot, "which shelters are open", LIVE, near_park)
     assert reply.index(PARK.name) < reply.index(SCHOOL.name)
     assert "The nearest to you comes first." in reply

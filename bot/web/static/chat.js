@@ -1,5 +1,5 @@
-// The web chat: a small client of /api/chat. Text is inserted with textContent
-// only, never as HTML, so nothing a message contains can run in the page.
+// The web chat: a small client of /api/chat. Text is inserted as text nodes (and
+// https links as <a> elements), never as HTML, so nothing a message contains can run.
 (function () {
   "use strict";
   var log = document.getElementById("log");
@@ -10,7 +10,19 @@
   function add(cls, text, lang) {
     var div = document.createElement("div");
     div.className = "msg " + cls;
-    div.textContent = text;
+    // https links (maps, city pages) become links; everything else stays text.
+    String(text).split(/(https:\/\/[^\s<>"]+)/).forEach(function (part, i) {
+      if (i % 2 === 1) {
+        var a = document.createElement("a");
+        a.href = part;
+        a.textContent = part;
+        a.target = "_blank";
+        a.rel = "noopener noreferrer";
+        div.appendChild(a);
+      } else if (part) {
+        div.appendChild(document.createTextNode(part));
+      }
+    });
     if (lang) div.lang = lang === "tl" ? "tl" : lang;
     log.appendChild(div);
     log.scrollTop = log.scrollHeight;
@@ -30,12 +42,32 @@
         btn.type = "button";
         btn.textContent = b.label;
         btn.dataset.postback = b.data;
-        btn.addEventListener("click", function () { send({ postback: b.data }, b.label); });
+        if (b.data === LOCATION) {
+          btn.className = "location";
+          btn.addEventListener("click", function () { sendPosition(b.label); });
+        } else {
+          btn.addEventListener("click", function () { send({ postback: b.data }, b.label); });
+        }
         row.appendChild(btn);
       });
       log.appendChild(row);
       log.scrollTop = log.scrollHeight;
     });
+  }
+
+  // "Send my location": the bot's message just above says what it is used for
+  // (finding the nearest evacuation sites); the browser asks for permission.
+  var LOCATION = "@location";
+  function sendPosition(label) {
+    if (!navigator.geolocation) {
+      send({ postback: "shelter:noposition" });
+      return;
+    }
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      send({ location: { lat: pos.coords.latitude, lon: pos.coords.longitude } }, "\uD83D\uDCCD " + label);
+    }, function () {
+      send({ postback: "shelter:noposition" }, "\uD83D\uDCCD " + label);
+    }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
   }
 
   function send(body, shown) {
