@@ -20,8 +20,12 @@ RUN apt-get update \
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
+# Gettext catalogues: the interface phrases are built into the package from here;
+# the city's content catalogues are read from /app/translations beside /app/knowledge.
+COPY translations ./translations
 RUN pip install . && rm -rf build ./*.egg-info
-# The city's knowledge base; mount another folder over it to serve a different city.
+# The city's knowledge base; to serve a different city, mount its knowledge/ and
+# translations/ folders over /app/knowledge and /app/translations.
 COPY knowledge ./knowledge
 
 ENV RESBOT_KNOWLEDGE=/app/knowledge \

@@ -25,6 +25,7 @@ from pathlib import Path
 import polib
 
 from bot.garbage import GarbageData, import_5374
+from bot.garbage.translations import po_path
 
 ITEMS = 2000
 CATEGORIES = ["可燃ごみ", "不燃ごみ", "プラスチック", "資源", "有害ごみ"]
@@ -155,7 +156,7 @@ def build(folder: Path, rng: random.Random) -> list[dict[str, list[str]]]:
                     msgstr="\n".join(n[lang]),
                 )
             )
-        path = knowledge / "translations" / lang / "garbage-items.po"
+        path = po_path(knowledge, lang)
         path.parent.mkdir(parents=True)
         po.save(str(path))
     return names

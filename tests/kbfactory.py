@@ -1,7 +1,12 @@
-"""Build small knowledge folders for tests, in the same format staff edit."""
+"""Build small knowledge folders for tests, in the same format staff edit.
+
+A knowledge folder's content catalogues live in its sibling `translations/`
+(`bot.core.layout`): give each test its own parent folder (tmp_path / "kb").
+"""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import polib
@@ -9,6 +14,9 @@ import yaml
 
 from bot.core.catalog import new_po
 from bot.core.langs import TARGET_LANGS
+from bot.core.layout import DIR_NAME, INTERFACE, content_po, translations_dir
+
+REPO = Path(__file__).resolve().parents[1]
 
 CITY = {
     "city": {"name": {"value": {"ja": "テストし", "en": "Test City"}, "example": False}},
@@ -50,7 +58,7 @@ def write_translations(
 ) -> None:
     answers = answers or TRANSLATED_ANSWER
     for lang in TARGET_LANGS:
-        path = root / "translations" / lang / f"{category}.po"
+        path = content_po(translations_dir(root), lang, category)
         path.parent.mkdir(parents=True, exist_ok=True)
         po = polib.pofile(str(path), wrapwidth=0) if path.exists() else new_po(lang)
         po.append(polib.POEntry(msgctxt=f"{entry_id}|title", msgid="テスト", msgstr=f"test {lang}"))
@@ -72,3 +80,20 @@ def make_kb(root: Path, answer: str = "{desk.phone} か 119に でんわ して 
     write_entry(root, "consult.desk", "consult.desk", answer)
     write_translations(root, "consult.desk", "consult", answer)
     return root
+
+
+def copy_city(knowledge: Path) -> Path:
+    """This checkout's city, copied: knowledge/ to `knowledge` and the content
+    catalogues beside it (the interface domain stays with the product)."""
+    shutil.copytree(REPO / "knowledge", knowledge)
+    shutil.copytree(
+        REPO / DIR_NAME,
+        translations_dir(knowledge),
+        ignore=shutil.ignore_patterns(f"{INTERFACE}.po", f"{INTERFACE}.pot"),
+    )
+    return knowledge
+
+
+def po_file(knowledge: Path, lang: str, category: str) -> Path:
+    """The content catalogue of `category` in `lang` for a knowledge folder."""
+    return content_po(translations_dir(knowledge), lang, category)

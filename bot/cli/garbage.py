@@ -235,7 +235,7 @@ def check_cmd(ctx: typer.Context) -> None:
 
 @garbage_app.command("sync")
 def sync_cmd(ctx: typer.Context) -> None:
-    """Add new item and category names to translations/<lang>/garbage-items.po.
+    """Add new item and category names to translations/<lang>/LC_MESSAGES/garbage-items.po.
 
     Changed Japanese sources mark their translations fuzzy until re-approved.
 

@@ -192,7 +192,8 @@ def set_commands() -> None:
     """Set the bot's "/" menu in every language: menu, nearest evacuation site, area, language.
 
     One setMyCommands call per language (ja vi pt es tl en zh) plus the default list
-    (English), with the descriptions from bot/locale. Needs TELEGRAM_BOT_TOKEN.
+    (English), with the descriptions from translations/<lang>/LC_MESSAGES/interface.po.
+    Needs TELEGRAM_BOT_TOKEN.
 
     Example: resbot telegram set-commands
     """

@@ -59,5 +59,10 @@ def answer_source(bot: Bot, entry: Entry) -> AnswerSource | None:
         files = [where + name for name in CALENDAR_FILES if (folder / name).exists()]
         return AnswerSource("garbage_calendar", files, tapped, in_menu)
     if entry.action == LANGUAGE_ACTION:
-        return AnswerSource("language_menu", ["bot/locale/*.po (choose_language)"], tapped, in_menu)
+        return AnswerSource(
+            "language_menu",
+            ["translations/*/LC_MESSAGES/interface.po (choose_language)"],
+            tapped,
+            in_menu,
+        )
     return None

@@ -15,6 +15,7 @@ from bot.garbage import check as garbage_check
 from .city import placeholders
 from .knowledge import FIELDS, KnowledgeBase, context
 from .langs import SOURCE_LANG, TARGET_LANGS
+from .layout import legacy_dir
 from .phrases import Phrases
 from .topics import national_numbers
 
@@ -115,6 +116,13 @@ def check(kb: KnowledgeBase, phrases: Phrases | None = None) -> Report:
                 f"translations/{lang}: {len(items)} message(s) missing or not approved: {shown}"
             )
 
+    old = legacy_dir(kb.root)
+    if old is not None:
+        report.errors.append(
+            f"{old}: no longer read: move its <lang>/<category>.po files to "
+            f"{kb.translations}/<lang>/LC_MESSAGES/ (README: Translations)"
+        )
+
     covered = {e.topic for e in kb.entries.values()}
     uncovered = sorted(set(kb.topics.topics) - covered)
     if uncovered:
@@ -123,13 +131,14 @@ def check(kb: KnowledgeBase, phrases: Phrases | None = None) -> Report:
     if phrases is not None:
         for lang, keys in phrases.missing().items():
             report.errors.append(
-                f"bot/locale/{lang}.po: phrase(s) missing or not approved: {', '.join(keys)}"
+                f"translations/{lang}/LC_MESSAGES/interface.po: phrase(s) missing or not "
+                f"approved: {', '.join(keys)}"
             )
         for key, source in phrases.sources.items():
             for ph in placeholders(source):
                 if ph not in kb.city.values:
                     report.errors.append(
-                        f"bot/locale/ui.pot: {key}: unresolved placeholder {{{ph}}}"
+                        f"translations/interface.pot: {key}: unresolved placeholder {{{ph}}}"
                         " (not in city.yaml)"
                     )
 

@@ -5,8 +5,11 @@ Layout of a knowledge folder (the files are the source of truth; staff edit them
     city.yaml                         city-specific values, used as {placeholders}
     readings.yaml                     furigana overrides for words the analyzer misreads
     entries/<category>/<id>.yaml      one entry each: id, topic, title, questions, answer
-    translations/<lang>/<category>.po msgctxt "<id>|title" / "<id>|questions" / "<id>|answer"
     garbage/                          area calendars and the item dictionary
+
+and beside it, in the sibling `../translations/` (see `layout`):
+
+    <lang>/LC_MESSAGES/<category>.po  msgctxt "<id>|title" / "<id>|questions" / "<id>|answer"
 
 The `questions` message of a PO file holds one question variant per line, written
 the way residents of that language type; its msgid is the entry title, so the
@@ -27,6 +30,7 @@ from .catalog import CTX_SEP, Catalog, load_catalog
 from .city import CityProfile, fill, load_city
 from .furigana import add_furigana, load_readings
 from .langs import LANGS, SOURCE_LANG, TARGET_LANGS
+from .layout import content_files, translations_dir
 from .topics import TopicCatalogue, load_topics
 
 FIELDS = ("title", "questions", "answer")
@@ -74,6 +78,11 @@ class KnowledgeBase:
     topics: TopicCatalogue
     readings: dict[str, str]
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def translations(self) -> Path:
+        """The folder of this knowledge base's content catalogues."""
+        return translations_dir(self.root)
 
     @cached_property
     def by_topic(self) -> dict[str, list[Entry]]:
@@ -168,12 +177,9 @@ def context(entry_id: str, fld: str) -> str:
     return f"{entry_id}{CTX_SEP}{fld}"
 
 
-def load_catalogs(root: Path) -> dict[str, Catalog]:
-    base = root / "translations"
-    return {
-        lang: load_catalog(lang, (base / lang).glob("*.po") if (base / lang).is_dir() else [])
-        for lang in TARGET_LANGS
-    }
+def load_catalogs(translations: Path) -> dict[str, Catalog]:
+    """Every content catalogue per language (the interface domain left out)."""
+    return {lang: load_catalog(lang, content_files(translations, lang)) for lang in TARGET_LANGS}
 
 
 def load_knowledge(root: Path | None = None, *, furigana: bool = True) -> KnowledgeBase:
@@ -193,7 +199,7 @@ def load_knowledge(root: Path | None = None, *, furigana: bool = True) -> Knowle
             )
             continue
         entries[entry.id] = entry
-    catalogs = load_catalogs(root)
+    catalogs = load_catalogs(translations_dir(root))
     for entry in entries.values():
         for lang in TARGET_LANGS:
             cat = catalogs[lang]

@@ -1,7 +1,8 @@
 """The bot's fixed phrases (welcome, menus, buttons, fallback) in every language.
 
-The Japanese source is `locale/ui.pot`; each language has `locale/<lang>.po`.
-Nothing a resident reads is hard-coded in Python.
+The Japanese source is `translations/interface.pot`; each language has
+`translations/<lang>/LC_MESSAGES/interface.po` (see `layout`). Nothing a resident
+reads is hard-coded in Python.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from .catalog import Catalog, load_catalog
 from .city import CityProfile, fill
 from .knowledge import Entry, KnowledgeBase
 from .langs import SOURCE_LANG, TARGET_LANGS
+from .layout import interface_dir, interface_po, interface_pot
 
-LOCALE = Path(__file__).resolve().parents[1] / "locale"
+LOCALE = interface_dir()
 
 
 @dataclass
@@ -67,7 +69,7 @@ class Phrases:
 
 
 def load_phrases(locale: Path = LOCALE) -> Phrases:
-    pot = polib.pofile(str(locale / "ui.pot"), wrapwidth=0)
+    pot = polib.pofile(str(interface_pot(locale)), wrapwidth=0)
     sources = {e.msgctxt: e.msgid for e in pot if e.msgctxt and not e.obsolete}
-    catalogs = {lang: load_catalog(lang, [locale / f"{lang}.po"]) for lang in TARGET_LANGS}
+    catalogs = {lang: load_catalog(lang, [interface_po(locale, lang)]) for lang in TARGET_LANGS}
     return Phrases(sources=sources, catalogs=catalogs)

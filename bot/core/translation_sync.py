@@ -5,6 +5,7 @@ from __future__ import annotations
 from .catalog import sync_po
 from .knowledge import FIELDS, KnowledgeBase, context
 from .langs import TARGET_LANGS
+from .layout import content_po
 
 COMMENTS = {
     "title": "Button label: at most 20 characters.",
@@ -28,7 +29,7 @@ def sync_translations(kb: KnowledgeBase, category: str | None = None) -> dict[st
     totals: dict[str, dict[str, int]] = {}
     for lang in TARGET_LANGS:
         for category, sources in sorted(by_category.items()):
-            path = kb.root / "translations" / lang / f"{category}.po"
+            path = content_po(kb.translations, lang, category)
             counts = sync_po(path, lang, sources)
             agg = totals.setdefault(lang, {"added": 0, "stale": 0, "obsolete": 0})
             for k, v in counts.items():

@@ -1,6 +1,7 @@
 """Item and category names in the other six languages, from gettext PO files.
 
-`knowledge/translations/<lang>/garbage-items.po` holds, per message:
+`translations/<lang>/LC_MESSAGES/garbage-items.po` (beside the knowledge folder,
+see `bot.core.layout`) holds, per message:
 
     msgctxt "garbage.item|<Japanese item name>"       msgid = that name
     msgctxt "garbage.category|<label>"                msgid = the label
@@ -21,10 +22,12 @@ from pathlib import Path
 
 from bot.core.catalog import CTX_SEP, Catalog, load_catalog, sync_po
 from bot.core.langs import TARGET_LANGS
+from bot.core.layout import DIR_NAME, MESSAGES, content_po, translations_dir
 
 from .data import Dataset
 
-PO_NAME = "garbage-items.po"
+DOMAIN = "garbage-items"
+PO_NAME = f"{DOMAIN}.po"
 ITEM, CATEGORY, DESCRIPTION, NOTICE = (
     "garbage.item",
     "garbage.category",
@@ -45,7 +48,12 @@ def context(kind: str, key: str) -> str:
 
 
 def po_path(knowledge_dir: Path, lang: str) -> Path:
-    return Path(knowledge_dir) / "translations" / lang / PO_NAME
+    return content_po(translations_dir(knowledge_dir), lang, DOMAIN)
+
+
+def shown_path(lang: str) -> str:
+    """The catalogue as problems name it: relative to the city folder."""
+    return f"{DIR_NAME}/{lang}/{MESSAGES}/{PO_NAME}"
 
 
 @dataclass
@@ -116,7 +124,7 @@ def missing(ds: Dataset, tr: Translations) -> list[str]:
             shown = ", ".join(keys[:8]) + (f" (+{len(keys) - 8} more)" if len(keys) > 8 else "")
             what = kind.removeprefix("garbage.").replace(".", " ")
             out.append(
-                f"translations/{lang}/{PO_NAME}: {len(keys)} {what} message(s) missing "
+                f"{shown_path(lang)}: {len(keys)} {what} message(s) missing "
                 f"or not approved: {shown}"
             )
         catalog = tr.catalogs.get(lang)
@@ -124,7 +132,7 @@ def missing(ds: Dataset, tr: Translations) -> list[str]:
             unknown = [c for c, m in catalog.messages.items() if c not in wanted and m.text.strip()]
             if unknown:
                 out.append(
-                    f"translations/{lang}/{PO_NAME}: {len(unknown)} message(s) for items or "
+                    f"{shown_path(lang)}: {len(unknown)} message(s) for items or "
                     f"categories not in the data: {', '.join(unknown[:5])}"
                 )
     return out

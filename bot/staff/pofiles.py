@@ -13,12 +13,14 @@ from pathlib import Path
 import polib
 
 from bot.core.catalog import new_po
+from bot.core.layout import content_po, translations_dir
 
 from .files import digest
 
 
 def po_path(root: Path, lang: str, category: str) -> Path:
-    return root / "translations" / lang / f"{category}.po"
+    """The catalogue of a category for the knowledge folder `root` (see `layout`)."""
+    return content_po(translations_dir(root), lang, category)
 
 
 def load_po(path: Path, lang: str) -> polib.POFile:

@@ -159,7 +159,7 @@ def apply(
         ctx = context(entry.id, fld)
         msg = find(po, ctx)
         if message_hash(msg) != base:
-            raise conflict(audit, ws.root, rel, message_hash(msg), field=ctx)
+            raise conflict(audit, ws.city_dir, rel, message_hash(msg), field=ctx)
         before = state(msg)
         if action == "save":
             text = "\n".join(lines(text)) if fld == "questions" else clean_text(text)

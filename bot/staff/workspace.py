@@ -8,8 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.core.knowledge import Entry, KnowledgeBase, load_knowledge
-
-WATCHED = ("entries", "translations")
+from bot.core.layout import translations_dir
 
 
 class Workspace:
@@ -22,17 +21,29 @@ class Workspace:
     def root(self) -> Path:
         return self._root()
 
+    @property
+    def translations(self) -> Path:
+        """The content catalogues: the knowledge folder's sibling `translations/`."""
+        return translations_dir(self.root)
+
+    @property
+    def city_dir(self) -> Path:
+        """The folder holding `knowledge/` and `translations/`."""
+        return self.translations.parent
+
     def rel(self, path: Path) -> str:
-        """A path as staff see it in `git diff`: relative to the knowledge folder."""
-        try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            return str(path)
+        """A path as staff see it in `git diff`: a knowledge file relative to the
+        knowledge folder, a catalogue relative to the city folder (`translations/...`)."""
+        for base in (self.root, self.city_dir):
+            try:
+                return path.resolve().relative_to(base.resolve()).as_posix()
+            except ValueError:
+                continue
+        return str(path)
 
     def _fingerprint(self) -> tuple[object, ...]:
         stats: list[object] = [str(self.root)]
-        for name in (*WATCHED, "city.yaml"):
-            base = self.root / name
+        for base in (self.root / "entries", self.translations, self.root / "city.yaml"):
             files = sorted(base.glob("**/*")) if base.is_dir() else [base]
             for f in files:
                 if f.is_file():

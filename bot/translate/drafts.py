@@ -26,6 +26,7 @@ import polib
 from bot.core.catalog import new_po, save_po
 from bot.core.knowledge import FIELDS, KnowledgeBase, context, load_knowledge
 from bot.core.langs import SOURCE_LANG, TARGET_LANGS
+from bot.core.layout import content_files, content_po
 from bot.core.translation_sync import COMMENTS
 
 from .engine import ArgosEngine, Route, TranslateError, plan_routes
@@ -108,9 +109,10 @@ def draft_missing(
     langs = _checked(langs or list(TARGET_LANGS), TARGET_LANGS, "language")
     fields = _checked(list(fields), FIELDS, "field")
     kb = load_knowledge(knowledge_dir, furigana=False)
-    files = {lang: _load_files(kb.root, lang) for lang in langs}
+    files = {lang: _load_files(kb.translations, lang) for lang in langs}
     jobs = [job for lang in langs for job in _jobs(kb, lang, fields, files[lang])]
-    report = DraftReport(root=kb.root, dry_run=dry_run)
+    # Paths in the report read as from the city folder: translations/<lang>/...
+    report = DraftReport(root=kb.translations.parent, dry_run=dry_run)
     if not jobs:
         return report
     engine = ArgosEngine()
@@ -146,9 +148,8 @@ def _checked(values: list[str], allowed: Sequence[str], what: str) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-def _load_files(root: Path, lang: str) -> dict[Path, polib.POFile]:
-    folder = root / "translations" / lang
-    return {p: polib.pofile(str(p), wrapwidth=0) for p in sorted(folder.glob("*.po"))}
+def _load_files(translations: Path, lang: str) -> dict[Path, polib.POFile]:
+    return {p: polib.pofile(str(p), wrapwidth=0) for p in content_files(translations, lang)}
 
 
 def _jobs(
@@ -160,7 +161,7 @@ def _jobs(
             if e.msgctxt and not (e.obsolete and e.msgctxt in found):
                 found[e.msgctxt] = (path, e)
     for entry in sorted(kb.entries.values(), key=lambda e: (e.category, e.id)):
-        default = kb.root / "translations" / lang / f"{entry.category}.po"
+        default = content_po(kb.translations, lang, entry.category)
         for fld in fields:
             ctx = context(entry.id, fld)
             source = entry.source(fld)

@@ -11,7 +11,7 @@ from bot.analytics import KpiError, approved_translations, load_indicators
 from bot.analytics.kpi import Indicator
 from bot.analytics.stats import PeriodStats
 from bot.core.knowledge import load_knowledge
-from tests.kbfactory import make_kb, write_entry, write_translations
+from tests.kbfactory import make_kb, po_file, write_entry, write_translations
 
 SHIPPED = Path(__file__).resolve().parents[2] / "knowledge" / "kpi.yaml"
 
@@ -85,13 +85,13 @@ def test_approved_translations_count_only_approved_answers(tmp_path: Path) -> No
     answer = "まどぐちに きて ください。"
     write_entry(root, "consult.visa", "consult.visa", answer)
     write_translations(root, "consult.visa", "consult", answer)
-    po_path = root / "translations" / "vi" / "consult.po"
+    po_path = po_file(root, "vi", "consult")
     po = polib.pofile(str(po_path), wrapwidth=0)
     for entry in po:
         if entry.msgctxt == "consult.visa|answer":
             entry.flags.append("fuzzy")  # a machine draft nobody approved yet
     po.save(str(po_path))
-    po_path = root / "translations" / "pt" / "consult.po"
+    po_path = po_file(root, "pt", "consult")
     po = polib.pofile(str(po_path), wrapwidth=0)
     for entry in po:
         if entry.msgctxt == "consult.visa|answer":

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from tests.conftest import shared_path
+from tests.kbfactory import copy_city
 
 runner = CliRunner()
 COLUMNS = {"flood": "洪水", "earthquake": "地震", "landslide": "崖崩れ、土石流及び地滑り"}
@@ -139,7 +139,7 @@ def test_bad_rows_reported_with_line_numbers(tmp_path: Path) -> None:
 def test_kb_check_reports_age(tmp_path: Path) -> None:
     path = shared_path("fixtures", "shelters", "musashino", "shelters.csv")
     knowledge = tmp_path / "k"
-    shutil.copytree(Path(__file__).resolve().parents[2] / "knowledge", knowledge)
+    copy_city(knowledge)
     args = ["--knowledge", str(knowledge), "kb", "check"]
     assert "shelters/" not in runner.invoke(app, args).output
     _import(knowledge, path)

@@ -8,7 +8,7 @@ import polib
 
 from bot.core.checks import check, phone_like
 from bot.core.knowledge import load_knowledge
-from tests.kbfactory import make_kb, write_entry
+from tests.kbfactory import make_kb, po_file, write_entry
 
 
 def errors_of(root: Path) -> list[str]:
@@ -34,7 +34,7 @@ def test_unknown_topic_is_refused_with_file_and_field(tmp_path: Path) -> None:
 
 def test_missing_translation_is_reported_per_language(tmp_path: Path) -> None:
     root = make_kb(tmp_path / "kb")
-    po_path = root / "translations" / "tl" / "consult.po"
+    po_path = po_file(root, "tl", "consult")
     po = polib.pofile(str(po_path), wrapwidth=0)
     po.find("consult.desk|answer", by="msgctxt").msgstr = ""
     po.save(str(po_path))
@@ -47,7 +47,7 @@ def test_missing_translation_is_reported_per_language(tmp_path: Path) -> None:
 
 def test_fuzzy_translation_is_not_approved(tmp_path: Path) -> None:
     root = make_kb(tmp_path / "kb")
-    po_path = root / "translations" / "pt" / "consult.po"
+    po_path = po_file(root, "pt", "consult")
     po = polib.pofile(str(po_path), wrapwidth=0)
     po.find("consult.desk|answer", by="msgctxt").flags.append("fuzzy")
     po.save(str(po_path))
@@ -73,7 +73,7 @@ def test_unresolved_placeholder_names_the_field(tmp_path: Path) -> None:
 
 def test_translation_must_keep_the_placeholders(tmp_path: Path) -> None:
     root = make_kb(tmp_path / "kb")
-    po_path = root / "translations" / "en" / "consult.po"
+    po_path = po_file(root, "en", "consult")
     po = polib.pofile(str(po_path), wrapwidth=0)
     po.find("consult.desk|answer", by="msgctxt").msgstr = "Call the desk or 119."
     po.save(str(po_path))
@@ -91,7 +91,7 @@ def test_stray_phone_number_in_answer_is_refused(tmp_path: Path) -> None:
 
 def test_stray_phone_number_in_a_translation_is_refused(tmp_path: Path) -> None:
     root = make_kb(tmp_path / "kb")
-    po_path = root / "translations" / "vi" / "consult.po"
+    po_path = po_file(root, "vi", "consult")
     po = polib.pofile(str(po_path), wrapwidth=0)
     po.find("consult.desk|answer", by="msgctxt").msgstr = "Gọi {desk.phone} hoặc #7119."
     po.save(str(po_path))

@@ -21,9 +21,11 @@ from bot.core.dialogue import Bot
 from bot.core.knowledge import load_knowledge
 from bot.core.types import Incoming
 from bot.garbage import import_5374
+from bot.garbage.translations import po_path
 from bot.notify.reminders import Reminders
 from bot.service import Service
 from bot.storage import Store
+from tests.kbfactory import copy_city
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "5374"
@@ -79,11 +81,11 @@ def example_service(tmp_path_factory: pytest.TempPathFactory) -> Service:
 def real_knowledge(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped knowledge base with its garbage folder replaced by an import."""
     knowledge = tmp_path_factory.mktemp("city") / "knowledge"
-    shutil.copytree(REPO / "knowledge", knowledge)
+    copy_city(knowledge)
     report = import_5374(FIXTURES / "rules", knowledge)
     assert report.ok, report.summary()
-    for po in (FIXTURES / "translations").glob("*/garbage-items.po"):
-        shutil.copy(po, knowledge / "translations" / po.parent.name / po.name)
+    for po in (FIXTURES / "translations").glob("*/LC_MESSAGES/garbage-items.po"):
+        shutil.copy(po, po_path(knowledge, po.parent.parent.name))
     return knowledge
 
 

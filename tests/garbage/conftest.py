@@ -29,12 +29,13 @@ def shared_city(name: str) -> Path:
 
 
 def imported(tmp: Path, src: Path, *, translations: bool = False) -> Path:
-    """A knowledge folder with `src` imported through the CLI; returns the folder."""
+    """A knowledge folder with `src` imported through the CLI (its catalogues beside
+    it in `tmp/translations`); returns the folder."""
     knowledge = tmp / "knowledge"
     result = resbot(knowledge, "import-5374", str(src))
     assert result.exit_code == 0, result.output
     if translations:
-        shutil.copytree(FIXTURES / "translations", knowledge / "translations")
+        shutil.copytree(FIXTURES / "translations", tmp / "translations")
     return knowledge
 
 

@@ -48,25 +48,28 @@ def test_import_then_next_from_an_empty_folder(tmp_path: Path) -> None:
 
 
 def test_reimport_keeps_the_settings(tmp_path: Path) -> None:
-    resbot(tmp_path, "import-5374", str(FIXTURES / "rules"))
-    (tmp_path / "garbage" / "settings.yaml").write_text("holidays: skip\n", encoding="utf-8")
-    resbot(tmp_path, "import-5374", str(FIXTURES / "rules"))
-    text = (tmp_path / "garbage" / "settings.yaml").read_text(encoding="utf-8")
+    knowledge = tmp_path / "knowledge"
+    resbot(knowledge, "import-5374", str(FIXTURES / "rules"))
+    (knowledge / "garbage" / "settings.yaml").write_text("holidays: skip\n", encoding="utf-8")
+    resbot(knowledge, "import-5374", str(FIXTURES / "rules"))
+    text = (knowledge / "garbage" / "settings.yaml").read_text(encoding="utf-8")
     # The city's holiday rule stays; the data is marked as the city's own.
     assert text.startswith("holidays: skip\n")
     assert yaml.safe_load(text) == {"holidays": "skip", "example": False}
 
 
 def test_commands_without_data_say_how_to_get_some(tmp_path: Path) -> None:
-    result = resbot(tmp_path, "next", "--area", "桜町")
+    knowledge = tmp_path / "knowledge"
+    result = resbot(knowledge, "next", "--area", "桜町")
     assert result.exit_code == 1
     assert "import-5374" in result.output
 
 
 def test_item_json_and_text(tmp_path: Path) -> None:
-    resbot(tmp_path, "import-5374", str(FIXTURES / "rules"))
+    knowledge = tmp_path / "knowledge"  # its catalogues: tmp_path / "translations"
+    resbot(knowledge, "import-5374", str(FIXTURES / "rules"))
     shutil.copytree(FIXTURES / "translations", tmp_path / "translations")
-    result = resbot(tmp_path, "item", "como jogar fora pilhas", "--json")
+    result = resbot(knowledge, "item", "como jogar fora pilhas", "--json")
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert (out["item"], out["category"], out["lang"], out["kind"]) == (
@@ -77,29 +80,31 @@ def test_item_json_and_text(tmp_path: Path) -> None:
     )
     assert out["category_names"]["en"] == "Non-burnable garbage"
     assert out["names"]["vi"] == "Pin"
-    result = resbot(tmp_path, "item", "おたま")
+    result = resbot(knowledge, "item", "おたま")
     assert "or: おたま(木製・プラスチック製) -> 燃えるごみ" in result.output
-    result = resbot(tmp_path, "item", "spaceship", "--json")
+    result = resbot(knowledge, "item", "spaceship", "--json")
     assert result.exit_code == 1
     assert json.loads(result.stdout) == {"query": "spaceship", "item": None}
 
 
 def test_areas_and_check_and_sync(tmp_path: Path) -> None:
-    resbot(tmp_path, "import-5374", str(FIXTURES / "rules"))
-    result = resbot(tmp_path, "areas", "--json")
+    knowledge = tmp_path / "knowledge"  # its catalogues: tmp_path / "translations"
+    resbot(knowledge, "import-5374", str(FIXTURES / "rules"))
+    result = resbot(knowledge, "areas", "--json")
     assert [a["area"] for a in json.loads(result.stdout)] == [
         "青葉町1〜3丁目",
         "青葉町4丁目",
         "桜町",
     ]
     # No translations yet: every category and item is reported missing.
-    result = resbot(tmp_path, "check")
+    result = resbot(knowledge, "check")
     assert result.exit_code == 1
-    assert "translations/vi/garbage-items.po: 9 item message(s) missing" in result.output
+    vi = "translations/vi/LC_MESSAGES/garbage-items.po"
+    assert f"{vi}: 9 item message(s) missing" in result.output
     # `sync` writes the messages translators fill in.
-    result = resbot(tmp_path, "sync")
+    result = resbot(knowledge, "sync")
     assert result.exit_code == 0, result.output
-    po = (tmp_path / "translations" / "vi" / "garbage-items.po").read_text(encoding="utf-8")
+    po = (tmp_path / "translations" / "vi" / "LC_MESSAGES" / "garbage-items.po").read_text("utf-8")
     assert 'msgctxt "garbage.item|電池"' in po
     assert 'msgctxt "garbage.notice|電池"' in po
     assert 'msgctxt "garbage.category|粗大ごみ"' in po
@@ -131,9 +136,10 @@ def test_shipped_example_city_output_carries_the_example_mark() -> None:
 
 
 def test_imported_city_output_has_no_mark(tmp_path: Path) -> None:
-    resbot(tmp_path, "import-5374", str(FIXTURES / "rules"))
-    text = resbot(tmp_path, "next", "--area", "桜町", "--date", "2024-05-01")
+    knowledge = tmp_path / "knowledge"
+    resbot(knowledge, "import-5374", str(FIXTURES / "rules"))
+    text = resbot(knowledge, "next", "--area", "桜町", "--date", "2024-05-01")
     assert text.stdout.splitlines()[0] == "桜町: 2024-05-01 + 14 days"
     assert "example" not in text.output
-    item = json.loads(resbot(tmp_path, "item", "電池", "--json").stdout)
+    item = json.loads(resbot(knowledge, "item", "電池", "--json").stdout)
     assert (item["example"], item["example_mark"]) == (False, "")

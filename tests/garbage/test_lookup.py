@@ -118,7 +118,8 @@ def test_check_lists_missing_fuzzy_and_stale_translations(data: GarbageData) -> 
     assert es and "傘 (fuzzy)" in es[0]
     tl = [p for p in problems if p.startswith("translations/tl/") and " item " in p]
     assert tl and "傘 (stale)" in tl[0]
-    assert any("translations/es/garbage-items.po: 4 category message(s)" in p for p in problems)
+    es_po = "translations/es/LC_MESSAGES/garbage-items.po"
+    assert any(f"{es_po}: 4 category message(s)" in p for p in problems)
 
 
 def test_no_garbage_data_is_not_an_error(tmp_path: Path) -> None:

@@ -13,7 +13,6 @@ with `holidays: skip` and a centre closure from 20 to 22 May.
 from __future__ import annotations
 
 import asyncio
-import shutil
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from bot.notify.ledger import iso
 from bot.notify.reminders import Reminders
 from bot.notify.scheduler import Scheduler
 from bot.storage import Store
+from tests.kbfactory import copy_city
 
 from .conftest import Fakes, line_id, subscribe, tg_id
 
@@ -38,7 +38,7 @@ BURNABLE, NON_BURNABLE = "燃えるごみ", "燃えないごみ"
 @pytest.fixture(scope="module")
 def city(tmp_path_factory: pytest.TempPathFactory) -> Bot:
     root = tmp_path_factory.mktemp("city") / "knowledge"
-    shutil.copytree(REPO / "knowledge", root)
+    copy_city(root)
     garbage = root / "garbage"
     lines = (garbage / "area_days.csv").read_text(encoding="utf-8").splitlines()
     header = lines[0].split(",")

@@ -10,6 +10,7 @@ import pytest
 from bot.channels.webchat import sign_sid
 from bot.core.dialogue import Bot
 from bot.core.langs import TARGET_LANGS
+from bot.core.layout import interface_po, interface_pot
 from bot.core.phrases import LOCALE
 from bot.core.types import Incoming
 from bot.service import Service
@@ -94,11 +95,11 @@ def test_the_slow_down_reply_is_in_the_users_language(tmp_path: Path, bot: Bot) 
 
 
 def test_the_phrase_is_translated_in_every_language() -> None:
-    pot = {e.msgctxt: e.msgid for e in polib.pofile(str(LOCALE / "ui.pot"))}
+    pot = {e.msgctxt: e.msgid for e in polib.pofile(str(interface_pot(LOCALE)))}
     assert "slow_down" in pot
     seen = set()
     for lang in TARGET_LANGS:
-        entry = polib.pofile(str(LOCALE / f"{lang}.po")).find("slow_down", by="msgctxt")
+        entry = polib.pofile(str(interface_po(LOCALE, lang))).find("slow_down", by="msgctxt")
         assert entry is not None and entry.msgstr and not entry.fuzzy, lang
         assert entry.msgid == pot["slow_down"], lang
         seen.add(entry.msgstr)

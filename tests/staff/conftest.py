@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
-import shutil
 import sys
 import types
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ from bot.staff.http import Staff
 from bot.staff.reload import Reloaded
 from bot.staff.roles import Role
 from bot.web.app import create_app
-from tests.conftest import REPO
+from tests.kbfactory import copy_city
 
 PASSWORD = "correct horse battery"
 USERS = {"vera": Role.viewer, "eddie": Role.editor, "ada": Role.admin}
@@ -55,8 +54,8 @@ def login(client: TestClient, name: str, password: str = PASSWORD) -> str:
 
 @pytest.fixture()
 def knowledge(tmp_path: Path) -> Path:
-    """A copy of the shipped knowledge folder to edit."""
-    return Path(shutil.copytree(REPO / "knowledge", tmp_path / "knowledge"))
+    """A copy of the shipped knowledge folder (and its translations) to edit."""
+    return copy_city(tmp_path / "knowledge")
 
 
 @pytest.fixture()

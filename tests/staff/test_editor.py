@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 from bot.core.city import load_city
 from bot.core.knowledge import load_knowledge
 from bot.staff import files
+from tests.kbfactory import po_file
 
 from .conftest import csrf, login, staff_of
 
@@ -79,7 +80,7 @@ def test_a_changed_source_marks_the_translations_fuzzy_with_audit_rows(
     client, _ = editor
     client.post(f"/staff/entries/{ENTRY}", data={**form_of(client), "answer": NEW_ANSWER})
     for lang in ("vi", "pt", "es", "tl", "en", "zh"):
-        po = polib.pofile(str(knowledge / "translations" / lang / "garbage.po"))
+        po = polib.pofile(str(po_file(knowledge, lang, "garbage")))
         msg = next(e for e in po if e.msgctxt == f"{ENTRY}|answer")
         assert "fuzzy" in msg.flags, lang
         assert msg.msgid.strip() == NEW_ANSWER
@@ -97,7 +98,7 @@ def test_a_changed_source_marks_the_translations_fuzzy_with_audit_rows(
     assert edit[0]["after"] == NEW_ANSWER
     stale = [r for r in rows if r["action"] == "stale"]
     assert {r["file"] for r in stale} == {
-        f"translations/{x}/garbage.po" for x in ("vi", "pt", "es", "tl", "en", "zh")
+        f"translations/{x}/LC_MESSAGES/garbage.po" for x in ("vi", "pt", "es", "tl", "en", "zh")
     }
     assert all(r["field"] == f"{ENTRY}|answer" and r["after"].endswith("[fuzzy]") for r in stale)
 

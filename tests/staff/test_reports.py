@@ -15,6 +15,7 @@ from bot.core.types import Incoming
 from bot.staff.clock import utcnow
 from bot.staff.dashboard import build
 from bot.staff.entries import add_draft
+from tests.kbfactory import po_file
 
 from .conftest import csrf, login, staff_of
 
@@ -167,7 +168,7 @@ def test_attach_and_dismiss_take_items_off_the_queue(
         f"/staff/entries/{ENTRY}/drafts",
         data={"csrf": csrf(page), "lang": "vi", "text": text, "action": "accept"},
     )
-    po = polib.pofile(str(knowledge / "translations" / "vi" / "garbage.po"))
+    po = polib.pofile(str(po_file(knowledge, "vi", "garbage")))
     msg = next(e for e in po if e.msgctxt == f"{ENTRY}|questions")
     assert msg.msgstr.splitlines()[-1] == text
     assert "fuzzy" not in msg.flags  # the other variants stay served

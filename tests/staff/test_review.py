@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from bot.core.knowledge import load_knowledge
 from bot.core.translation_sync import sync_translations
+from tests.kbfactory import po_file
 
 from .conftest import staff_of
 
@@ -20,7 +21,7 @@ ENTRY = "garbage.collection_days"
 
 
 def po_message(knowledge: Path, lang: str, field: str) -> polib.POEntry:
-    po = polib.pofile(str(knowledge / "translations" / lang / "garbage.po"))
+    po = polib.pofile(str(po_file(knowledge, lang, "garbage")))
     return next(e for e in po if e.msgctxt == f"{ENTRY}|{field}")
 
 
@@ -33,7 +34,7 @@ def card(html: str, lang: str, field: str) -> dict[str, str]:
 
 def make_stale(knowledge: Path, lang: str) -> None:
     """What `kb sync` does when the Japanese changes: fuzzy, old source kept."""
-    path = knowledge / "translations" / lang / "garbage.po"
+    path = po_file(knowledge, lang, "garbage")
     po = polib.pofile(str(path), wrapwidth=0)
     msg = next(e for e in po if e.msgctxt == f"{ENTRY}|answer")
     msg.flags.append("fuzzy")
@@ -108,7 +109,7 @@ def test_approve_a_stale_translation(
     row = list(staff_of(app).store.db.query("select * from staff_audit"))[-1]
     assert (row["action"], row["file"], row["field"]) == (
         "approve",
-        "translations/vi/garbage.po",
+        "translations/vi/LC_MESSAGES/garbage.po",
         f"{ENTRY}|answer",
     )
     assert row["before"].endswith("[fuzzy]") and not row["after"].endswith("[fuzzy]")

@@ -30,7 +30,7 @@ from bot.core.knowledge import load_knowledge  # noqa: E402
 from bot.core.translation_sync import sync_translations  # noqa: E402
 from bot.translate import MARKER, MissingModel, TranslateError, draft_missing  # noqa: E402
 from bot.translate.placeholders import protect  # noqa: E402
-from tests.kbfactory import make_kb, write_entry  # noqa: E402
+from tests.kbfactory import make_kb, po_file, write_entry  # noqa: E402
 
 from .tinyargos import build_copy_model, make_package, train_sentencepiece  # noqa: E402
 
@@ -139,7 +139,7 @@ def kb(tmp_path: Path) -> Path:
 
 
 def po_entry(root: Path, lang: str, ctx: str) -> polib.POEntry | None:
-    po = polib.pofile(str(root / "translations" / lang / "consult.po"), wrapwidth=0)
+    po = polib.pofile(str(po_file(root, lang, "consult")), wrapwidth=0)
     found: polib.POEntry | None = po.find(ctx, by="msgctxt")
     return found
 
@@ -215,7 +215,7 @@ def test_pivots_via_english_when_there_is_no_direct_package(
 def test_no_package_raises_missing_model_naming_pairs_and_how_to_install(
     kb: Path, install: Callable[..., None]
 ) -> None:
-    before = (kb / "translations" / "vi" / "consult.po").read_bytes()
+    before = (po_file(kb, "vi", "consult")).read_bytes()
     install()
     with pytest.raises(MissingModel) as err:
         draft_missing(kb)
@@ -230,7 +230,7 @@ def test_no_package_raises_missing_model_naming_pairs_and_how_to_install(
         draft_missing(kb, ["vi"])
     assert err.value.missing == {"vi": [("en", "vi")]}
     assert "translate-en_vi" in str(err.value) and "install translate-ja_en" not in str(err.value)
-    assert (kb / "translations" / "vi" / "consult.po").read_bytes() == before
+    assert (po_file(kb, "vi", "consult")).read_bytes() == before
 
 
 def test_lost_placeholders_leave_the_message_empty_and_are_reported(
@@ -291,17 +291,17 @@ def test_cli_lists_packages_and_drafts(kb: Path, install: Callable[..., None]) -
         and "pt: no route (install translate-en_pt)" in result.output
     )
 
-    before = (kb / "translations" / "vi" / "consult.po").read_bytes()
+    before = (po_file(kb, "vi", "consult")).read_bytes()
     result = runner.invoke(
         app, ["--knowledge", str(kb), "translate", "draft", "--lang", "vi", "--dry-run"]
     )
     assert result.exit_code == 0, result.output
     assert "vi (ja→en→vi): would draft 3, failed 0" in result.output
-    assert (kb / "translations" / "vi" / "consult.po").read_bytes() == before
+    assert (po_file(kb, "vi", "consult")).read_bytes() == before
 
     result = runner.invoke(app, ["--knowledge", str(kb), "translate", "draft", "--lang", "vi"])
     assert result.exit_code == 0, result.output
-    assert "drafted consult.visa|answer  translations/vi/consult.po" in result.output
+    assert "drafted consult.visa|answer  translations/vi/LC_MESSAGES/consult.po" in result.output
     assert "remove the `fuzzy` flag" in result.output
 
     result = runner.invoke(app, ["--knowledge", str(kb), "translate", "draft", "--lang", "pt"])
