@@ -4,7 +4,6 @@ real service, SQLite and the shipped knowledge, copied)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from bot.core.translation_sync import sync_translations
 from bot.core.types import Incoming
 from bot.service import Service
 from bot.storage import Store
-from tests.conftest import REPO
+from tests.kbfactory import copy_city
 
 ENTRY = "japanese.class"
 ADDED = "きょうしつの　まえに　せつめいかいが　あります。"
@@ -37,7 +36,7 @@ def _change_source(root: Path) -> None:
 
 @pytest.fixture(scope="module")
 def stale_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
-    root = Path(shutil.copytree(REPO / "knowledge", tmp_path_factory.mktemp("kb") / "knowledge"))
+    root = copy_city(tmp_path_factory.mktemp("kb") / "knowledge")
     before = load_knowledge(root, furigana=False)
     assert all(lang in before.entries[ENTRY].answer for lang in TARGET_LANGS)
     _change_source(root)
