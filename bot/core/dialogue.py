@@ -374,7 +374,7 @@ class Bot:
         """One turn. `live`: what the city has announced now (open shelters, the
         active disaster) or a function the service gives to read it from storage
         (called only by the answers that need it); None outside a server."""
-        result = self._handle(incoming, session or Session())
+        result = self._handle(incoming, session or Session(), live)
         entry = self.kb.entries.get(result.entry or "")
         if result.outcome == "answer" and entry and entry.action == open_shelters.ACTION:
             # "Which shelters are open?": the entry's own answer is what we say when
@@ -383,7 +383,7 @@ class Bot:
         fit_buttons(result.replies)
         return result
 
-    def _handle(self, incoming: Incoming, session: Session) -> Result:
+    def _handle(self, incoming: Incoming, session: Session, live: LiveSource = None) -> Result:
         if incoming.kind in ("follow", "join"):
             lang = session.lang or platform_lang(incoming.platform_lang) or SOURCE_LANG
             greeting = self.kb.entry_for("meta.greeting")
@@ -403,7 +403,7 @@ class Bot:
             return self._remember_topic(self._postback(incoming, session))
         if incoming.kind == "location" and _on_the_globe(incoming.lat, incoming.lon):
             lang = self._reply_lang(incoming, session, None) or SOURCE_LANG
-            return self.shelters.location(incoming, lang, self.signup.leave(session))
+            return self.shelters.location(incoming, lang, self.signup.leave(session), live)
         if incoming.kind in ("unsupported", "location"):
             lang = self._reply_lang(incoming, session, None) or SOURCE_LANG
             return Result(
@@ -412,7 +412,7 @@ class Bot:
                 lang=lang,
                 outcome="ignored",
             )
-        return self._remember_topic(self._text(incoming, session))
+        return self._remember_topic(self._text(incoming, session, live))
 
     def _shelter_lang(self, incoming: Incoming, session: Session) -> str:
         """While we wait for a place or a disaster, "明星大学" says nothing of the
@@ -485,7 +485,7 @@ class Bot:
                 return result
         return self.show_menu(lang, session)
 
-    def _text(self, incoming: Incoming, session: Session) -> Result:
+    def _text(self, incoming: Incoming, session: Session, live: LiveSource = None) -> Result:
         text = incoming.text.strip()
         if not text:
             lang = self._reply_lang(incoming, session, None) or SOURCE_LANG
@@ -508,7 +508,9 @@ class Bot:
         waiting = session.awaiting in ("location", "shelter_type")
         if waiting and self.shelters.bare_disaster(text):
             # "火事" answering "which disaster?": the sites (their reply names 119 too).
-            shelter = self.shelters.text(text, self._shelter_lang(incoming, session), session)
+            shelter = self.shelters.text(
+                text, self._shelter_lang(incoming, session), session, live
+            )
             if shelter is not None:
                 return shelter
         found = find_emergency(text)
@@ -521,7 +523,7 @@ class Bot:
             if form is not None:
                 return form
             session = self.signup.leave(session)
-        shelter = self.shelters.text(text, self._shelter_lang(incoming, session), session)
+        shelter = self.shelters.text(text, self._shelter_lang(incoming, session), session, live)
         if shelter is not None:
             return shelter
         if waiting:

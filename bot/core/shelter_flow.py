@@ -2,7 +2,8 @@
 
 A location (LINE, Telegram, the web chat's geolocation) or a typed place name gives
 the point; the disaster comes from the message ("flood shelter", "lũ lụt") or one tap
-on the eight GSI types. Only sites designated for that disaster are ever offered
+on the eight GSI types, else the city's latest disaster broadcast (`live`). Only sites
+designated for that disaster are ever offered
 (bot.shelters.index), and only within ``MAX_DISTANCE_M``: beyond it the resident is
 told so and what to do instead. Pure: the site index is built by the caller.
 """
@@ -25,6 +26,7 @@ from bot.shelters.nearest import Hit
 
 from .langs import SOURCE_LANG
 from .normalize import normalize
+from .open_shelters import LiveSource, resolve
 from .topics import national_numbers
 from .types import LOCATION_REQUEST, Button, Incoming, Reply, Result, Session
 
@@ -102,6 +104,15 @@ def asks_for_site(text: str) -> bool:
     return any(x.found_in(folded) for x in w.near) or disaster_in(text) is not None
 
 
+def active_disaster(live: LiveSource) -> str | None:
+    """The disaster the city's latest disaster broadcast names (a `Disaster` value),
+    read only when a location needs one; None when there is none or it was lifted."""
+    if live is None:
+        return None
+    found = resolve(live).disaster
+    return found if found in DISASTER_IDS else None
+
+
 def _point(text: str | None) -> tuple[float, float] | None:
     if not text:
         return None
@@ -136,8 +147,11 @@ class ShelterFlow:
         return self.bot.t(key, lang, **{**numbers, **fmt})
 
     # ------------------------------------------------------------------ entry points
-    def location(self, incoming: Incoming, lang: str, session: Session) -> Result:
-        """A location arrived: answer for the disaster asked about, or ask which."""
+    def location(
+        self, incoming: Incoming, lang: str, session: Session, live: LiveSource = None
+    ) -> Result:
+        """A location arrived: answer for the disaster asked about, else for the one
+        the city's latest disaster broadcast names (`live`), else ask which."""
         assert incoming.lat is not None and incoming.lon is not None
         if not self.available:
             return self.no_data(lang, session)
@@ -145,7 +159,7 @@ class ShelterFlow:
         # The disaster asked about counts while we wait for this location, or while a
         # live location moves; a location sent days later asks again.
         asked = session.awaiting == "location" or incoming.live
-        disaster = session.shelter_disaster if asked else None
+        disaster = (session.shelter_disaster if asked else None) or active_disaster(live)
         session = replace(session, shelter_point=point, awaiting=None)
         if disaster is None:
             if incoming.live:  # a moving live location: wait for the resident's choice
@@ -181,7 +195,9 @@ class ShelterFlow:
             return self._result([reply], lang, session)
         return self.ask_location(lang, session, None)
 
-    def text(self, text: str, lang: str, session: Session) -> Result | None:
+    def text(
+        self, text: str, lang: str, session: Session, live: LiveSource = None
+    ) -> Result | None:
         """A typed place name or disaster while we wait, or a "nearest site?" question."""
         if not self.available:
             return None
@@ -191,10 +207,11 @@ class ShelterFlow:
                 name, lat, lon = place
                 session = replace(session, shelter_point=f"{lat:.6f},{lon:.6f}", awaiting=None)
                 lead = self.t("shelter_from_place", lang, place=name)
-                if session.shelter_disaster is None:
+                disaster = session.shelter_disaster or active_disaster(live)
+                if disaster is None:
                     result = self.ask_disaster(lang, session)
                 else:
-                    result = self.show(lat, lon, Disaster(session.shelter_disaster), lang, session)
+                    result = self.show(lat, lon, Disaster(disaster), lang, session)
                 result.replies[0].text = f"{lead}\n{result.replies[0].text}"
                 return result
         if session.awaiting == "shelter_type" and self.bare_disaster(text):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.dialogue import Bot
+from bot.core.open_shelters import Live
 from bot.core.shelter_flow import MAX_DISTANCE_M, ShelterFlow, asks_for_site, disaster_in
 from bot.core.types import LOCATION_REQUEST, Incoming, Result, Session
 from bot.shelters.geo import Disaster
@@ -43,8 +44,9 @@ def check_sites(text: str, want: list[Expected], bot: Bot, lang: str) -> None:
     assert listed(text) == [w.name for w in want]
     for w in want:
         direction = bot.t(f"dir_{w.direction}", lang)
-        where = bot.t("shelter_distance", lang, direction=direction,
-                      distance=distance_text(w.metres, lang))
+        where = bot.t(
+            "shelter_distance", lang, direction=direction, distance=distance_text(w.metres, lang)
+        )
         assert where in text, (w, where)
         assert f"https://www.google.com/maps/search/?api=1&query={w.lat},{w.lon}" in text
 
@@ -90,15 +92,23 @@ def test_location_first_then_one_tap_on_the_eight_types(hachioji_bot: Bot) -> No
     labels = [b.label for b in first.replies[0].buttons][:8]
     assert labels[0] == "Lũ lụt" and len(set(labels)) == 8
     tapped = hachioji_bot.handle(Incoming(kind="postback", text="shelter:landslide"), first.session)
-    check_sites(tapped.replies[-1].text, expected(COLUMNS["landslide"], lat, lon),
-                hachioji_bot, "vi")
+    check_sites(
+        tapped.replies[-1].text, expected(COLUMNS["landslide"], lat, lon), hachioji_bot, "vi"
+    )
 
 
 @pytest.mark.parametrize("disaster", [d.value for d in Disaster])
 def test_never_a_site_not_designated_for_the_disaster(hachioji_bot: Bot, disaster: str) -> None:
-    column = {"flood": "洪水", "landslide": "崖崩れ、土石流及び地滑り", "storm_surge": "高潮",
-              "earthquake": "地震", "tsunami": "津波", "fire": "大規模な火事",
-              "inland_flood": "内水氾濫", "volcano": "火山現象"}[disaster]
+    column = {
+        "flood": "洪水",
+        "landslide": "崖崩れ、土石流及び地滑り",
+        "storm_surge": "高潮",
+        "earthquake": "地震",
+        "tsunami": "津波",
+        "fire": "大規模な火事",
+        "inland_flood": "内水氾濫",
+        "volcano": "火山現象",
+    }[disaster]
     for lat, lon in [*POINTS.values(), (35.70, 139.25), (35.62, 139.40), (35.66, 139.30)]:
         result = located(hachioji_bot, disaster, lat, lon)
         want = expected(column, lat, lon)
@@ -191,8 +201,9 @@ def test_live_location_answers_again_only_when_the_sites_change(hachioji_bot: Bo
     )
     assert same.replies == [] and same.outcome == "ignored"
     far = POINTS["Takaosan-guchi"]
-    moved = hachioji_bot.handle(Incoming(kind="location", lat=far[0], lon=far[1], live=True),
-                                same.session)
+    moved = hachioji_bot.handle(
+        Incoming(kind="location", lat=far[0], lon=far[1], live=True), same.session
+    )
     assert listed(moved.replies[-1].text) == [w.name for w in expected("洪水", *far)]
 
 
@@ -200,16 +211,48 @@ def test_live_location_answers_again_only_when_the_sites_change(hachioji_bot: Bo
     ("words", "disaster"),
     [
         (["flood", "lũ lụt", "enchente", "inundación", "baha", "洪水", "こうずい"], "flood"),
-        (["landslide", "sạt lở đất", "deslizamento", "deslizamiento", "guho", "滑坡", "土砂崩れ"],
-         "landslide"),
-        (["storm surge", "triều cường", "maré de tempestade", "marejada ciclónica", "daluyong",
-          "风暴潮", "高潮"], "storm_surge"),
-        (["earthquake", "động đất", "terremoto", "sismo", "lindol", "地震", "じしん"],
-         "earthquake"),
+        (
+            [
+                "landslide",
+                "sạt lở đất",
+                "deslizamento",
+                "deslizamiento",
+                "guho",
+                "滑坡",
+                "土砂崩れ",
+            ],
+            "landslide",
+        ),
+        (
+            [
+                "storm surge",
+                "triều cường",
+                "maré de tempestade",
+                "marejada ciclónica",
+                "daluyong",
+                "风暴潮",
+                "高潮",
+            ],
+            "storm_surge",
+        ),
+        (
+            ["earthquake", "động đất", "terremoto", "sismo", "lindol", "地震", "じしん"],
+            "earthquake",
+        ),
         (["tsunami", "sóng thần", "maremoto", "海啸", "津波", "つなみ"], "tsunami"),
         (["large fire", "hỏa hoạn", "incêndio", "incendio", "sunog", "火灾", "火事"], "fire"),
-        (["inland flooding", "ngập úng", "alagamento", "inundación urbana", "baha sa kalsada",
-          "内涝", "内水氾濫"], "inland_flood"),
+        (
+            [
+                "inland flooding",
+                "ngập úng",
+                "alagamento",
+                "inundación urbana",
+                "baha sa kalsada",
+                "内涝",
+                "内水氾濫",
+            ],
+            "inland_flood",
+        ),
         (["volcano", "núi lửa", "vulcão", "volcán", "bulkan", "火山", "噴火"], "volcano"),
     ],
 )
@@ -303,3 +346,36 @@ def test_shelters_alone_are_never_offered_as_places_to_flee(bot: Bot, tmp_path: 
     )
     assert "does not have the list of evacuation sites" in answer.replies[0].text
     assert listed(answer.replies[0].text) == []
+
+
+def test_the_disaster_broadcast_in_force_answers_which_disaster(hachioji_bot: Bot) -> None:
+    """A location with no disaster asked about: the city's active disaster (its latest
+    disaster broadcast) is used, so nobody taps through eight buttons mid-flood; the
+    "other disaster" button stays. Without one, we ask."""
+    lat, lon = POINTS["Minamino"]
+    flood = Live(disaster="flood")
+    result = hachioji_bot.handle(
+        Incoming(kind="location", lat=lat, lon=lon), Session(lang="en"), flood
+    )
+    assert result.session.shelter_disaster == "flood"
+    check_sites(result.replies[-1].text, expected(COLUMNS["flood"], lat, lon), hachioji_bot, "en")
+    assert "shelter:types" in [b.data for b in result.replies[-1].buttons]
+    # A disaster the resident named wins over the broadcast's.
+    asked = located(hachioji_bot, "earthquake", lat, lon)
+    again = hachioji_bot.handle(
+        Incoming(kind="postback", text="shelter:earthquake"), Session(lang="en"), flood
+    )
+    told = hachioji_bot.handle(Incoming(kind="location", lat=lat, lon=lon), again.session, flood)
+    assert listed(told.replies[-1].text) == listed(asked.replies[-1].text)
+    assert told.session.shelter_disaster == "earthquake"
+    # A typed place while waiting uses it too.
+    waiting = hachioji_bot.handle(
+        Incoming(text="nearest evacuation site"), Session(lang="en"), flood
+    )
+    placed = hachioji_bot.handle(Incoming(text="第一小学校"), waiting.session, flood)
+    assert placed.session.shelter_disaster == "flood"
+    # Nothing in force (or lifted): ask which disaster.
+    none = hachioji_bot.handle(
+        Incoming(kind="location", lat=lat, lon=lon), Session(lang="en"), Live()
+    )
+    assert none.session.awaiting == "shelter_type"

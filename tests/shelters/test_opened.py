@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import re
+from functools import partial
 from pathlib import Path
 
 import pytest
 
+from bot.core.dialogue import Bot
 from bot.core.knowledge import KnowledgeBase
 from bot.core.langs import LANGS
+from bot.core.types import Incoming, Session
 from bot.notify.broadcast import Broadcasts
 from bot.notify.templates import TemplateError
 from bot.shelters import opened
 from bot.shelters.geo import Disaster
 from bot.shelters.gsi_csv import Site
 from bot.storage import Store
+from tests.shelters.sites import COLUMNS, POINTS, expected
 
 SCHOOL = Site("shelter", "S1", "横川小学校", "東京都八王子市横川町305", 35.6675, 139.3073,
               frozenset(), "")  # fmt: skip
@@ -145,3 +150,20 @@ def test_an_older_database_gains_the_columns(tmp_path: Path) -> None:
     columns = {r[1] for r in store.db.conn.execute("pragma table_info(notify_broadcasts)")}
     assert {"sites", "disaster"} <= columns
     assert opened.current(store) == ()
+
+
+def test_a_location_uses_the_disaster_broadcast_sent(
+    api: Broadcasts, store: Store, hachioji_bot: Bot
+) -> None:
+    """The service's reader (`opened.live`) reaches the location answer."""
+    lat, lon = POINTS["Minamino"]
+    read = partial(opened.live, store)
+    where = Incoming(kind="location", lat=lat, lon=lon)
+    assert hachioji_bot.handle(where, Session(), read).session.awaiting == "shelter_type"
+    api.queue(api.create_broadcast(template="aftershocks", params={}))
+    told = hachioji_bot.handle(where, Session(), read)
+    assert told.session.shelter_disaster == "earthquake"
+    names = re.findall(r"^\d\. (.+)$", told.replies[-1].text, flags=re.M)
+    assert names == [w.name for w in expected(COLUMNS["earthquake"], lat, lon)]
+    api.queue(api.create_broadcast(template="evacuation_lifted", params={"area": "西町"}))
+    assert hachioji_bot.handle(where, Session(), read).session.awaiting == "shelter_type"
