@@ -143,7 +143,11 @@ def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
             await ch.start()
         # Garbage reminders and queued broadcasts (bot.notify.scheduler).
         app.state.notify = await start_scheduler(settings, lambda: service.bot, store)
-        purging = asyncio.create_task(retention.run_periodically(store))
+        purging = asyncio.create_task(
+            retention.run_periodically(
+                store, settings.retention_every, settings.retention_first_after
+            )
+        )
         try:
             yield
         finally:
