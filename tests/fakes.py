@@ -44,7 +44,8 @@ class FakeApi:
     seconds (LINE: Retry-After header, Telegram: parameters.retry_after);
     `delay_next` answers the next calls late (after accepting them) so a client
     times out; `blocked` chat ids get Telegram's 403; LINE remembers accepted
-    X-Line-Retry-Key values and answers a repeat with 409, as LINE does.
+    X-Line-Retry-Key values and answers a repeat with 409, as LINE does;
+    `single_use_tokens` makes LINE refuse a reply token used before (400), as LINE does.
     """
 
     calls: list[Call] = field(default_factory=list)
@@ -57,6 +58,8 @@ class FakeApi:
     delay_next: list[float] = field(default_factory=list)
     blocked: set[str] = field(default_factory=set)
     retry_keys: set[str] = field(default_factory=set)
+    single_use_tokens: bool = False
+    used_tokens: set[str] = field(default_factory=set)
 
     def _next(self, path: str) -> tuple[int, float]:
         """The status and delay for this call (call with the lock held)."""
@@ -108,6 +111,10 @@ def line_app(api: FakeApi) -> Starlette:
                 status = 409  # already accepted: LINE does not deliver it again
             elif status == 200 and retry_key:
                 api.retry_keys.add(retry_key)
+            token = body.get("replyToken")
+            if status == 200 and api.single_use_tokens and isinstance(token, str):
+                status = 400 if token in api.used_tokens else status
+                api.used_tokens.add(token)
             call.status = status
         if delay:
             await asyncio.sleep(delay)
@@ -123,6 +130,8 @@ def line_app(api: FakeApi) -> Starlette:
                 status_code=429,
                 headers={"Retry-After": str(api.retry_after)},
             )
+        if status == 400 and api.single_use_tokens:
+            return JSONResponse({"message": "Invalid reply token"}, status_code=400)
         if status != 200:
             return JSONResponse({"message": "fake failure"}, status_code=status)
         path = request.url.path
