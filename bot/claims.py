@@ -15,7 +15,9 @@ call `Service.delivered` after replying (LINE, Telegram: `reply_owed=True`) get
 `owed` rows; for the others (web chat, CLI) `delivery` stays NULL.
 
 An owed row also keeps, in `reply`, what a re-send needs (the platform address and
-the replies, JSON) until it is settled, which clears it. A platform redelivers only
+the replies, JSON) until it is settled, which clears it. It is sealed (Fernet:
+AES-CBC with an HMAC, keyed from RESBOT_SECRET_KEY), so the raw platform id in it
+is never readable in the database files, not even in old -wal frames. A platform redelivers only
 an event that got no 200, so the replies of acknowledged events a crash cut off are
 re-sent from there (`owed_replies`, `take`): each row is taken by one compare-and-set
 on its `claimed` stamp, so of two processes (or a redelivery and a re-send) exactly
@@ -32,6 +34,9 @@ write: it must come after the reply was attempted.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import logging
 import sqlite3
@@ -40,6 +45,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
 
 from bot import storage
 from bot.storage import Store
@@ -63,10 +70,26 @@ class Unavailable(RuntimeError):
 
 
 class Claims:
-    def __init__(self, store: Store, stale_after: float = STALE_AFTER) -> None:
+    def __init__(
+        self, store: Store, stale_after: float = STALE_AFTER, secret: bytes = b""
+    ) -> None:
         self.store = store
         self.stale_after = stale_after
         self.started = _parse(storage.now_iso())  # the clock of the `claimed` column
+        key = hmac.new(secret, b"resbot owed reply", hashlib.sha256).digest()
+        self.fernet = Fernet(base64.urlsafe_b64encode(key))
+
+    def seal(self, reply: dict[str, Any]) -> str:
+        """The `reply` column's value: the JSON, encrypted and authenticated."""
+        return self.fernet.encrypt(json.dumps(reply, ensure_ascii=False).encode()).decode()
+
+    def unseal(self, sealed: str) -> dict[str, Any] | None:
+        """The stored reply, or None when it was sealed with another secret key."""
+        try:
+            value = json.loads(self.fernet.decrypt(sealed.encode()))
+        except InvalidToken:
+            return None
+        return value if isinstance(value, dict) else None
 
     def retry_before(self) -> str:
         """Owed claims older than this were left by a crash: this process or an earlier one."""
@@ -135,7 +158,15 @@ class Claims:
                 " or (delivery = 'resend' and claimed < ?)) order by id limit ?",
                 [*channels, self.retry_before(), stale, limit],
             ).fetchall()
-        return [Owed(e, c, t, json.loads(r)) for e, c, t, r in rows]
+        out = []
+        for event_id, channel, claimed, sealed in rows:
+            reply = self.unseal(sealed)
+            if reply is None:  # RESBOT_SECRET_KEY changed since: it cannot be re-sent
+                log.error("owed reply of %s unreadable (new secret key?): dropped", event_id)
+                self.settle(event_id, "done")
+                continue
+            out.append(Owed(event_id, channel, claimed, reply))
+        return out
 
     def take(self, owed: Owed) -> bool:
         """Claim an owed reply for a re-send: True for exactly one taker. One UPDATE

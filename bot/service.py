@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import os
 import threading
 import time
@@ -54,7 +53,7 @@ class Service:
         self.store = store
         self.secret = secret or secret_from_env()
         self.throttle = throttle  # None: no per-user rate limit (CLI, tests)
-        self.claims = Claims(store, stale_after)
+        self.claims = Claims(store, stale_after, self.secret)
         # Channels call in from worker threads (no SQLite on the event loop): one
         # turn at a time, so two messages of one resident never interleave their
         # session load and save. The loop stays free while a turn waits on SQLite.
@@ -107,7 +106,7 @@ class Service:
         if any(e.kind == "forget" for e in result.effects):
             return
         payload = {"to": reply_to, "at": now_iso(), "replies": [asdict(r) for r in result.replies]}
-        self.store.complete(event_id, {"reply": json.dumps(payload, ensure_ascii=False)})
+        self.store.complete(event_id, {"reply": self.claims.seal(payload)})
 
     def _limited(self, key: str, event_id: str) -> Result | None:
         """A flooding user's message: logged as ignored (no text), one "slow down" per flood."""

@@ -7,7 +7,6 @@ lifespan, the real SDKs against the fake platform servers, the real SQLite file.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 import uuid
@@ -45,18 +44,21 @@ def crashed_process(db: Path, bot: Bot) -> dict[str, dict[str, Any]]:
         incoming = Incoming(kind="text", text="what day is plastic collection")
         service.handle(channel, user, incoming, event_id, reply_owed=True, reply_to=to)
     service.delivered("line-done")  # settled before the crash: never sent again
-    old = (datetime.now(UTC) - timedelta(minutes=5)).isoformat(timespec="milliseconds")
+    with store.lock:
+        sealed = dict(
+            store.db.conn.execute(
+                "select event_id, reply from interactions where reply is not null"
+            ).fetchall()
+        )
+    assert all(USER not in s and "4242" not in s for s in sealed.values())  # encrypted
+    stored = {e: service.claims.unseal(s) or {} for e, s in sealed.items()}
+    # "line-old" was answered five minutes ago: its reply token is too old to use.
+    stored["line-old"]["at"] = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
     with store.lock:
         store.db.conn.execute(
-            "update interactions set reply = json_set(reply, '$.at', ?) where event_id = ?",
-            [old, "line-old"],
+            "update interactions set reply = ? where event_id = 'line-old'",
+            [service.claims.seal(stored["line-old"])],
         )
-        stored = {
-            e: json.loads(r)
-            for e, r in store.db.conn.execute(
-                "select event_id, reply from interactions where reply is not null"
-            )
-        }
     store.close()
     return stored
 
@@ -128,7 +130,7 @@ def test_two_processes_never_take_the_same_row(tmp_path: Path, bot: Bot) -> None
             "telegram", str(n), incoming, f"tg:{n}", reply_owed=True, reply_to={"chat_id": n}
         )
     time.sleep(0.01)  # the next "processes" start after these claims
-    one, two = Claims(Store(db), stale_after=0.3), Claims(Store(db), stale_after=0.3)
+    one, two = (Claims(Store(db), 0.3, service.secret) for _ in range(2))
     seen_one, seen_two = one.owed_replies(["telegram"]), two.owed_replies(["telegram"])
     assert len(seen_one) == len(seen_two) == 20
     won_one = {o.event_id for o in seen_one if one.take(o)}
@@ -141,4 +143,9 @@ def test_two_processes_never_take_the_same_row(tmp_path: Path, bot: Bot) -> None
     time.sleep(0.35)
     again = two.owed_replies(["telegram"])
     assert len(again) == 20 and all(two.take(o) for o in again)
+    # Sealed with another secret key (RESBOT_SECRET_KEY changed): dropped, not re-sent.
+    other = Claims(Store(db), 0.0, b"another key")
+    time.sleep(0.01)
+    assert other.owed_replies(["telegram"]) == []
+    assert store.count("select count(*) as n from interactions where reply is null") == 20
     store.close()
