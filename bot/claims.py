@@ -70,9 +70,7 @@ class Unavailable(RuntimeError):
 
 
 class Claims:
-    def __init__(
-        self, store: Store, stale_after: float = STALE_AFTER, secret: bytes = b""
-    ) -> None:
+    def __init__(self, store: Store, stale_after: float = STALE_AFTER, secret: bytes = b"") -> None:
         self.store = store
         self.stale_after = stale_after
         self.started = _parse(storage.now_iso())  # the clock of the `claimed` column
