@@ -149,3 +149,24 @@ def test_two_processes_never_take_the_same_row(tmp_path: Path, bot: Bot) -> None
     assert other.owed_replies(["telegram"]) == []
     assert store.count("select count(*) as n from interactions where reply is null") == 20
     store.close()
+
+
+def test_a_reply_owed_past_the_stale_bound_is_resent_by_the_running_server(
+    tmp_path: Path, bot: Bot, platforms: Platforms
+) -> None:
+    platforms.reset()
+    with running(tmp_path, bot, platforms, db="late.sqlite3", resend_every=0.1) as client:
+        service: Service = client.app.state.service  # type: ignore[attr-defined]
+        service.claims.stale_after = 0.5
+        # Answered and logged in this process, but its reply task never ran.
+        incoming = Incoming(kind="text", text="what day is plastic collection")
+        owed_at = time.time()
+        service.handle(
+            "telegram", "5151", incoming, "tg:late", reply_owed=True, reply_to={"chat_id": 5151}
+        )
+        wait_for(lambda: bool(platforms.telegram.of("/sendMessage")), timeout=10)
+        wait_for(lambda: states(tmp_path / "late.sqlite3")["tg:late"] == ("done", None))
+        time.sleep(0.3)  # more passes: it is not sent again
+    (send,) = platforms.telegram.of("/sendMessage")
+    assert int(send.body["chat_id"]) == 5151
+    assert send.ts - owed_at >= 0.5  # not before the stale bound: its own task may still run
