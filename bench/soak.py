@@ -435,7 +435,7 @@ def books_check(
     conn = sqlite3.connect(db)
     rows = conn.execute("select event_id, channel, outcome from interactions").fetchall()
     owed = conn.execute(
-        "select count(*) from interactions where delivery in ('owed', 'retry')"
+        "select count(*) from interactions where delivery in ('owed', 'resend', 'retry')"
     ).fetchone()[0]
     conn.close()
     logged: dict[str, set[str]] = {"line": set(), "telegram": set(), "web": set()}

@@ -3,15 +3,25 @@
 Each event id is claimed (a `pending` log row) before the bot runs. The states of
 the row's `delivery` column, for events a platform may redeliver (LINE, Telegram):
 
-    owed   claimed (and answered and logged), the reply not yet attempted
-    done   the reply was attempted (sent, or refused by the platform: logged)
-    retry  the handler failed after the claim: a redelivery is processed again
+    owed    claimed (and answered and logged), the reply not yet attempted
+    resend  an owed reply left by a crash, taken for a re-send (bot.channels.resend)
+    done    the reply was attempted (sent, or refused by the platform: logged)
+    retry   the handler failed after the claim: a redelivery is processed again
 
 An `owed` row whose claim is older than the running server (it crashed between
 logging and replying) or older than `stale_after` seconds counts as `retry` too,
 so the redelivery answers it: one reply in the end, one log row. Only callers that
 call `Service.delivered` after replying (LINE, Telegram: `reply_owed=True`) get
 `owed` rows; for the others (web chat, CLI) `delivery` stays NULL.
+
+An owed row also keeps, in `reply`, what a re-send needs (the platform address and
+the replies, JSON) until it is settled, which clears it. It is sealed (Fernet:
+AES-CBC with an HMAC, keyed from RESBOT_SECRET_KEY), so the raw platform id in it
+is never readable in the database files, not even in old -wal frames. A platform redelivers only
+an event that got no 200, so the replies of acknowledged events a crash cut off are
+re-sent from there (`owed_replies`, `take`): each row is taken by one compare-and-set
+on its `claimed` stamp, so of two processes (or a redelivery and a re-send) exactly
+one wins. A `resend` row whose re-sender died is taken again after `stale_after`.
 
 The claim, the turn's writes (session, user, effects) and the completed log row
 are one SQLite transaction (issue 18: one commit per event instead of ten). If
@@ -24,11 +34,19 @@ write: it must come after the reply was attempted.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
 
 from bot import storage
 from bot.storage import Store
@@ -37,15 +55,40 @@ log = logging.getLogger("resbot.service")
 STALE_AFTER = 120.0  # seconds: longer than any reply can take (timeouts are 10 s)
 
 
+@dataclass(frozen=True)
+class Owed:
+    """An owed reply a re-send may take: `claimed` is the stamp `take` compares."""
+
+    event_id: str
+    channel: str
+    claimed: str
+    reply: dict[str, Any]
+
+
 class Unavailable(RuntimeError):
     """The database cannot take the write now (locked, disk full, I/O): try later."""
 
 
 class Claims:
-    def __init__(self, store: Store, stale_after: float = STALE_AFTER) -> None:
+    def __init__(self, store: Store, stale_after: float = STALE_AFTER, secret: bytes = b"") -> None:
         self.store = store
         self.stale_after = stale_after
         self.started = _parse(storage.now_iso())  # the clock of the `claimed` column
+        key = hmac.new(secret, b"resbot owed reply", hashlib.sha256).digest()
+        self.fernet = Fernet(base64.urlsafe_b64encode(key))
+
+    def seal(self, reply: dict[str, Any]) -> str:
+        """The `reply` column's value: the JSON, encrypted and authenticated."""
+        # ASCII JSON: a forged id with a lone surrogate survives the round trip.
+        return self.fernet.encrypt(json.dumps(reply).encode()).decode()
+
+    def unseal(self, sealed: str) -> dict[str, Any] | None:
+        """The stored reply, or None when it was sealed with another secret key."""
+        try:
+            value = json.loads(self.fernet.decrypt(sealed.encode()))
+        except InvalidToken:
+            return None
+        return value if isinstance(value, dict) else None
 
     def retry_before(self) -> str:
         """Owed claims older than this were left by a crash: this process or an earlier one."""
@@ -96,6 +139,45 @@ class Claims:
             self.store.rollback()
         except sqlite3.Error as exc:  # SQLite rolls back itself when the connection closes
             log.error("could not roll back event %s: %s", event_id, exc)
+
+    def owed_replies(self, channels: list[str], limit: int = 100) -> list[Owed]:
+        """Replies owed by a process that is gone (claimed before this one started),
+        or owed (or taken for a re-send) longer than `stale_after`: re-sendable."""
+        if not channels:
+            return []
+        stale = (datetime.now(UTC) - timedelta(seconds=self.stale_after)).isoformat(
+            timespec="milliseconds"
+        )
+        marks = ", ".join("?" for _ in channels)
+        with self.store.lock:
+            rows = self.store.db.conn.execute(
+                "select event_id, channel, claimed, reply from interactions"
+                f" where channel in ({marks}) and reply is not null"
+                " and ((delivery = 'owed' and claimed < ?)"
+                " or (delivery = 'resend' and claimed < ?)) order by id limit ?",
+                [*channels, self.retry_before(), stale, limit],
+            ).fetchall()
+        out = []
+        for event_id, channel, claimed, sealed in rows:
+            reply = self.unseal(sealed)
+            if reply is None:  # RESBOT_SECRET_KEY changed since: it cannot be re-sent
+                log.error("owed reply of %s unreadable (new secret key?): dropped", event_id)
+                self.settle(event_id, "done")
+                continue
+            out.append(Owed(event_id, channel, claimed, reply))
+        return out
+
+    def take(self, owed: Owed) -> bool:
+        """Claim an owed reply for a re-send: True for exactly one taker. One UPDATE
+        that matches only while `claimed` is still what was read, so nobody (another
+        process, a redelivery) claimed it since."""
+        with self.store.lock:
+            cur = self.store.db.conn.execute(
+                "update interactions set delivery = 'resend', claimed = ?"
+                " where event_id = ? and claimed = ? and delivery in ('owed', 'resend')",
+                [storage.now_iso(), owed.event_id, owed.claimed],
+            )
+        return cur.rowcount == 1
 
     def settle(self, event_id: str, delivery: str) -> None:
         """Mark the reply of a redeliverable event attempted ("done") or failed ("retry")."""

@@ -39,6 +39,11 @@ class Settings:
     # Web chat calls without a session cookie, per client address (bot.channels.webchat).
     new_chat_burst: int = 20
     new_chat_per_minute: float = 6.0  # 0 turns the limit off
+    # The server's retention job (bot.retention): first run after start, then every.
+    retention_first_after: float = 600.0
+    retention_every: float = 6 * 3600.0
+    # Seconds between passes re-sending replies a crash left owed (bot.channels.resend).
+    resend_every: float = 60.0
 
     @property
     def line_enabled(self) -> bool:
@@ -98,6 +103,9 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         "trusted_proxies": config("RESBOT_TRUSTED_PROXIES", cast=str, default=""),
         "new_chat_burst": config("RESBOT_NEW_CHAT_BURST", cast=int, default=20),
         "new_chat_per_minute": config("RESBOT_NEW_CHAT_PER_MINUTE", cast=float, default=6.0),
+        "retention_first_after": config("RESBOT_RETENTION_FIRST_AFTER", cast=float, default=600.0),
+        "retention_every": config("RESBOT_RETENTION_EVERY", cast=float, default=6 * 3600.0),
+        "resend_every": config("RESBOT_RESEND_EVERY", cast=float, default=60.0),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

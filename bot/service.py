@@ -11,8 +11,9 @@ import os
 import threading
 import time
 import uuid
-from dataclasses import replace
+from dataclasses import asdict, replace
 from functools import partial
+from typing import Any
 
 from bot.claims import STALE_AFTER, Claims
 from bot.core.dialogue import Bot
@@ -52,7 +53,7 @@ class Service:
         self.store = store
         self.secret = secret or secret_from_env()
         self.throttle = throttle  # None: no per-user rate limit (CLI, tests)
-        self.claims = Claims(store, stale_after)
+        self.claims = Claims(store, stale_after, self.secret)
         # Channels call in from worker threads (no SQLite on the event loop): one
         # turn at a time, so two messages of one resident never interleave their
         # session load and save. The loop stays free while a turn waits on SQLite.
@@ -70,12 +71,15 @@ class Service:
         *,
         lang: str | None = None,
         reply_owed: bool = False,
+        reply_to: dict[str, Any] | None = None,
     ) -> Result | None:
         """Answer one event. None when this event id was already handled (redelivery).
 
         `reply_owed`: the caller will call `delivered` once it attempted the reply
         (LINE, Telegram), so a crash before that lets a redelivery answer the event
-        (bot.claims). Without it a claimed event id is simply never handled again."""
+        (bot.claims). Without it a claimed event id is simply never handled again.
+        `reply_to`: the platform address a re-send needs (bot.channels.resend), kept
+        with the replies in the same transaction until the reply is settled."""
         user_id, event_id = clean(user_id), event_id and clean(event_id)
         lang = lang and clean(lang)
         incoming = replace(
@@ -89,9 +93,20 @@ class Service:
         with self.turns, self.claims.claimed(event_id, channel, key, incoming.kind, owed) as mine:
             if not mine:
                 return None
-            return self._limited(key, event_id) or self._turn(
+            result = self._limited(key, event_id) or self._turn(
                 channel, user_id, key, incoming, event_id, lang
             )
+            if owed and reply_to is not None:
+                self._keep_reply(event_id, reply_to, result)
+            return result
+
+    def _keep_reply(self, event_id: str, reply_to: dict[str, Any], result: Result) -> None:
+        """Store what a re-send of this owed reply needs (cleared when it is settled).
+        Not after "delete my data": the platform id it holds must not outlive it."""
+        if any(e.kind == "forget" for e in result.effects):
+            return
+        payload = {"to": reply_to, "at": now_iso(), "replies": [asdict(r) for r in result.replies]}
+        self.store.complete(event_id, {"reply": self.claims.seal(payload)})
 
     def _limited(self, key: str, event_id: str) -> Result | None:
         """A flooding user's message: logged as ignored (no text), one "slow down" per flood."""

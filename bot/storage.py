@@ -23,7 +23,8 @@ from bot.shelters.opened import migrate as migrate_shelters
 from bot.staff.schema import migrate as migrate_staff
 
 log = logging.getLogger("resbot.storage")
-SCHEMA_VERSION = 3  # 2: feedback table; 3: interactions.delivery/claimed (bot.claims)
+# 2: feedback table; 3: interactions.delivery/claimed (bot.claims); 4: interactions.reply
+SCHEMA_VERSION = 4
 
 
 def create_private(path: Path | str) -> None:
@@ -152,9 +153,10 @@ class Store:
             )
             self.db.table("feedback").create_index(["event_id"], unique=True)
             self.db.table("feedback").create_index(["ts"])
-        # 3: whether the reply of a claimed event is still owed (see bot.claims).
+        # 3: whether the reply of a claimed event is still owed (see bot.claims);
+        # 4: what a re-send of an owed reply needs, cleared once it is settled.
         columns = self.db.table("interactions").columns_dict
-        for name in ("delivery", "claimed"):
+        for name in ("delivery", "claimed", "reply"):
             if name not in columns:
                 self.db.execute(f"alter table interactions add column {name} text")
         # /healthz commits one heartbeat row here to prove a write can land (bot.health).
@@ -264,9 +266,11 @@ class Store:
         return cur.rowcount == 1
 
     def set_delivery(self, event_id: str, delivery: str) -> None:
+        """Settle a claim; the stored reply (platform address included) goes with it."""
         with self.lock:
             self.db.conn.execute(
-                "update interactions set delivery = ? where event_id = ?", [delivery, event_id]
+                "update interactions set delivery = ?, reply = null where event_id = ?",
+                [delivery, event_id],
             )
 
     def complete(self, event_id: str, row: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import socket
 import threading
 import time
@@ -44,7 +45,12 @@ class FakeApi:
     seconds (LINE: Retry-After header, Telegram: parameters.retry_after);
     `delay_next` answers the next calls late (after accepting them) so a client
     times out; `blocked` chat ids get Telegram's 403; LINE remembers accepted
-    X-Line-Retry-Key values and answers a repeat with 409, as LINE does.
+    X-Line-Retry-Key values and answers a repeat with 409, as LINE does;
+    `single_use_tokens` makes LINE refuse a reply token used before (400), as LINE does.
+    `latency` (seconds, a round trip) and `jitter` put a network between client and
+    fake: each call waits half the latency plus up to half the jitter before it is
+    recorded (its `ts` is when "the platform" got it) and as long again before it
+    is answered, so a round trip takes latency to latency + jitter.
     """
 
     calls: list[Call] = field(default_factory=list)
@@ -57,6 +63,15 @@ class FakeApi:
     delay_next: list[float] = field(default_factory=list)
     blocked: set[str] = field(default_factory=set)
     retry_keys: set[str] = field(default_factory=set)
+    single_use_tokens: bool = False
+    used_tokens: set[str] = field(default_factory=set)
+    latency: float = 0.0
+    jitter: float = 0.0
+    rng: random.Random = field(default_factory=lambda: random.Random(15))
+
+    def leg(self) -> float:
+        """One way of a round trip: half the latency, plus up to half the jitter."""
+        return self.latency / 2 + self.rng.uniform(0.0, self.jitter / 2)
 
     def _next(self, path: str) -> tuple[int, float]:
         """The status and delay for this call (call with the lock held)."""
@@ -108,6 +123,10 @@ def line_app(api: FakeApi) -> Starlette:
                 status = 409  # already accepted: LINE does not deliver it again
             elif status == 200 and retry_key:
                 api.retry_keys.add(retry_key)
+            token = body.get("replyToken")
+            if status == 200 and api.single_use_tokens and isinstance(token, str):
+                status = 400 if token in api.used_tokens else status
+                api.used_tokens.add(token)
             call.status = status
         if delay:
             await asyncio.sleep(delay)
@@ -123,6 +142,8 @@ def line_app(api: FakeApi) -> Starlette:
                 status_code=429,
                 headers={"Retry-After": str(api.retry_after)},
             )
+        if status == 400 and api.single_use_tokens:
+            return JSONResponse({"message": "Invalid reply token"}, status_code=400)
         if status != 200:
             return JSONResponse({"message": "fake failure"}, status_code=status)
         path = request.url.path
@@ -149,6 +170,8 @@ def telegram_app(api: FakeApi) -> Starlette:
     async def record(request: Request) -> Response:
         body = await _body(request)
         method = request.url.path.rsplit("/", 1)[1]
+        if api.latency or api.jitter:
+            await asyncio.sleep(api.leg())  # on its way to Telegram
         call = Call(request.method, request.url.path, body, time.time())
         with api.lock:
             api.calls.append(call)
@@ -156,6 +179,8 @@ def telegram_app(api: FakeApi) -> Starlette:
             if status == 200 and str(body.get("chat_id", "")) in api.blocked:
                 status = 403
             call.status = status
+            if api.latency or api.jitter:
+                delay += api.leg()  # the answer on its way back
         if delay:
             await asyncio.sleep(delay)
         if status == 429:

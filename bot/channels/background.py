@@ -9,9 +9,10 @@ references) and drained when the server stops.
 
 A webhook holds the replies it spawns (`holding`) and starts them only once its
 response was written (`after`, a Starlette background task): no reply leaves
-before the platform's 200 does. A `kill -9` between the two can then lose a reply
-(the row stays `owed`, visible) but never send one twice: a platform redelivers
-only an event that did not get its 200, and that event's reply never left.
+before the platform's 200 does: a platform redelivers only an event that did not
+get its 200, and that event's reply never left. A `kill -9` after the 200 leaves
+the row `owed`; the next start re-sends it (bot.channels.resend), which doubles
+only a reply that had reached the platform when the process died.
 """
 
 from __future__ import annotations

@@ -15,12 +15,16 @@ import asyncio
 import logging
 import math
 import urllib.request
+import uuid
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from linebot.v3.messaging import (
     AsyncApiClient,
     AsyncMessagingApi,
     Configuration,
+    PushMessageRequest,
     TextMessage,
 )
 from linebot.v3.webhook import SignatureValidator
@@ -28,13 +32,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from bot.claims import Unavailable
+from bot.claims import Owed, Unavailable
 from bot.core.types import LOCATION_REQUEST, Incoming, Reply, Result, short_label
 from bot.hostile import loads
 from bot.service import Service
 
 from .background import Background
 from .limits import split_text
+from .resend import replies_of
 
 log = logging.getLogger("resbot.line")
 
@@ -47,6 +52,9 @@ TIMEOUT = 10.0  # seconds per reply call, sent after the webhook's 200 (bot.chan
 # The follow greeting speaks the profile's language: looked up before the 200, so
 # it must leave LINE's 2 s webhook budget intact; on timeout the default language.
 PROFILE_TIMEOUT = 1.0
+# A re-sent reply uses the reply token while it is younger than this (LINE: within
+# one minute of the webhook), else a push (bot.channels.resend).
+TOKEN_YOUNG = 50.0
 
 
 def render_json(replies: list[Reply]) -> list[dict[str, Any]]:
@@ -210,8 +218,15 @@ class LineChannel:
             kind_name = str(event_type) if event_type else "unknown"
             await run_in_threadpool(self.service.record, self.name, user_id, kind_name, event_id)
             return
+        # A re-send after a crash (bot.channels.resend) replies with the token while it
+        # is young, else pushes: to the user, or to the group or room a join came from.
+        reply_to = {"token": token, "to": chat_id if event_type == "join" else user_id}
         result = await run_in_threadpool(
-            self.service.handle, self.name, user_id, incoming, event_id, reply_owed=True
+            partial(self.service.handle, reply_owed=True, reply_to=reply_to),
+            self.name,
+            user_id,
+            incoming,
+            event_id,
         )
         if result is None:
             log.info("LINE event %s already handled (redelivery): no second reply", event_id)
@@ -222,10 +237,47 @@ class LineChannel:
         """Send the reply after the webhook's 200; the claim says whether it was tried."""
         try:
             await self.reply(token, result)
+        except asyncio.CancelledError:
+            raise  # stopped mid-send: left owed, the next start re-sends it (bot.claims)
         except BaseException:
             await run_in_threadpool(self.service.undelivered, event_id)
             raise
         await run_in_threadpool(self.service.delivered, event_id)
+
+    async def resend(self, owed: Owed) -> None:
+        """Send a reply a crash left owed (bot.channels.resend).
+
+        A reply token is single-use and valid for about a minute after the webhook
+        (LINE's reference: use it within one minute; later use is not guaranteed):
+        while it is younger than TOKEN_YOUNG, reply with it, and a refusal means the
+        first reply went out (or the token expired): nothing more is sent. Older,
+        push to the user (push messages count against the plan's quota) with an
+        X-Line-Retry-Key made from the event id, so two pushes of it deliver once."""
+        to, replies = owed.reply["to"], replies_of(owed)
+        messages = render_json(replies)
+        if not messages:
+            return
+        age = (datetime.now(UTC) - datetime.fromisoformat(owed.reply["at"])).total_seconds()
+        try:
+            if age < TOKEN_YOUNG:
+                await asyncio.wait_for(self._post_reply(to["token"], messages), TIMEOUT)
+            else:
+                await asyncio.wait_for(
+                    self.api.push_message(
+                        PushMessageRequest(to=to["to"], messages=render(replies)),
+                        x_line_retry_key=str(uuid.uuid5(uuid.NAMESPACE_URL, owed.event_id)),
+                        _request_timeout=TIMEOUT,
+                    ),
+                    TIMEOUT,
+                )
+        except Exception as exc:
+            status = getattr(exc, "status", None)
+            if status == 409:  # this push was accepted already
+                return
+            if age < TOKEN_YOUNG and status == 400:
+                log.info("LINE re-send of %s: reply token refused (used or expired)", owed.event_id)
+                return
+            log.error("LINE re-send of %s failed: %s", owed.event_id, _describe(exc))
 
     async def profile_language(self, user_id: str) -> str | None:
         try:

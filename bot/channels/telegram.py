@@ -11,6 +11,7 @@ import asyncio
 import hmac
 import logging
 from dataclasses import replace
+from functools import partial
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -35,13 +36,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot.claims import Unavailable
+from bot.claims import Owed, Unavailable
 from bot.core.types import LOCATION_REQUEST, Incoming, Reply
 from bot.hostile import loads
 from bot.service import Service
 
 from .background import Background
 from .limits import split_text
+from .resend import replies_of
 
 log = logging.getLogger("resbot.telegram")
 
@@ -201,7 +203,11 @@ class TelegramChannel:
         )
         event_id = f"tg:{update.update_id}"
         result = await run_in_threadpool(
-            self.service.handle, self.name, str(user.id), incoming, event_id, reply_owed=True
+            partial(self.service.handle, reply_owed=True, reply_to={"chat_id": chat.id}),
+            self.name,
+            str(user.id),
+            incoming,
+            event_id,
         )
         if result is None:
             log.info("Telegram update %s already handled: no second reply", update.update_id)
@@ -219,10 +225,17 @@ class TelegramChannel:
                 log.warning("Telegram answerCallbackQuery failed")
         try:
             await self._send(chat_id, replies)
+        except asyncio.CancelledError:
+            raise  # stopped mid-send: left owed, the next start re-sends it (bot.claims)
         except BaseException:
             await run_in_threadpool(self.service.undelivered, event_id)
             raise
         await run_in_threadpool(self.service.delivered, event_id)
+
+    async def resend(self, owed: Owed) -> None:
+        """Send a reply a crash left owed (bot.channels.resend) to its chat. Telegram has
+        no idempotency key: if the first attempt did arrive, the resident gets it twice."""
+        await self._send(int(owed.reply["to"]["chat_id"]), replies_of(owed))
 
     async def _send(self, chat_id: int, replies: list[Reply]) -> None:
         texts = [t for r in replies for t in split_text(r.text, MAX_TEXT)]

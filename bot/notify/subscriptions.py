@@ -185,6 +185,9 @@ def forget(store: Store, user_key: str) -> None:
             [user_key],
         )
         conn.execute("delete from sessions where user_key = ?", [user_key])
-        conn.execute("update interactions set text = null where user_key = ?", [user_key])
+        # Replies still owed keep the platform address for a re-send (bot.claims): gone too.
+        conn.execute(
+            "update interactions set text = null, reply = null where user_key = ?", [user_key]
+        )
     # The deleted address must not stay readable in the -wal file either.
     store.checkpoint()

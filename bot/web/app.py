@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from bot import health, retention
+from bot.channels import resend
 from bot.channels.webchat import WebChat
 from bot.clientaddr import parse_networks
 from bot.config import Settings
@@ -143,17 +144,25 @@ def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
         running.append(app)
         for ch in channels:
             await ch.start()
+        # Replies an earlier process left owed (a crash): at once, then now and then.
+        resending = asyncio.create_task(
+            resend.run_periodically(service, channels, settings.resend_every)
+        )
         # Garbage reminders and queued broadcasts (bot.notify.scheduler).
         app.state.notify = await start_scheduler(settings, lambda: service.bot, store)
-        purging = asyncio.create_task(retention.run_periodically(store))
+        purging = asyncio.create_task(
+            retention.run_periodically(
+                store, settings.retention_every, settings.retention_first_after
+            )
+        )
         watching = asyncio.create_task(sites_watch.run())
         try:
             yield
         finally:
-            for task in (purging, watching):
-                task.cancel()
+            for job in (purging, resending, watching):
+                job.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                    await job
             await app.state.notify.stop()
             for ch in channels:
                 await ch.stop()

@@ -69,6 +69,7 @@ def reset(api: FakeApi) -> None:
     api.blocked = set()
     api.retry_keys = set()
     api.retry_after = 1.0
+    api.latency = api.jitter = 0.0
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,13 @@ import itertools
 
 import pytest
 
-from bot.notify.limits import Limits, SlidingWindow, TelegramLimiter
+from bot.notify.limits import (
+    CREDIT_AFTER,
+    CREDIT_MARGIN,
+    Limits,
+    SlidingWindow,
+    TelegramLimiter,
+)
 
 
 def most_in_a_second(times: list[float], width: float = 1.0) -> int:
@@ -105,6 +111,29 @@ def test_a_window_counts_from_the_end_of_each_request() -> None:
     assert window.delay() == pytest.approx(1.0)
     clock.now += 1.0
     assert window.delay() == 0.0
+
+
+def test_a_send_is_counted_from_a_little_before_its_end() -> None:
+    clock = LateClock(0.0)
+    window = SlidingWindow(2, 1.0, clock=clock, credit=0.5)
+    for n in range(CREDIT_AFTER):  # round trips of 100 ms, then one of 80 ms
+        assert window.early() == 0.0  # too few seen: the first include connecting
+        booking = window.take()
+        clock.now += 0.1 if n else 0.08
+        booking.done()
+        clock.now += 1.0
+    early = 0.5 * 0.08 - CREDIT_MARGIN  # of the fastest round trip seen
+    assert window.early() == pytest.approx(early)
+    first, second = window.take(), window.take()
+    clock.now += 0.1
+    first.done()
+    second.done()
+    assert window.delay() == pytest.approx(1.0 - early)  # not a whole second
+    # On loopback (a round trip of a millisecond or two) there is no credit at all.
+    fast = SlidingWindow(2, 1.0, clock=clock, credit=0.85)
+    for _ in range(CREDIT_AFTER):
+        fast.ended(0.002)
+    assert fast.early() == 0.0
 
 
 def test_one_chat_gets_one_message_a_second() -> None:
