@@ -25,12 +25,12 @@ write: it must come after the reply was attempted.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from bot import storage
+from bot.db import ERRORS
 from bot.storage import Store
 
 log = logging.getLogger("resbot.service")
@@ -67,7 +67,7 @@ class Claims:
                 mine = store.claim(
                     event_id, channel, key, kind, owed=owed, retry_before=self.retry_before()
                 )
-            except sqlite3.Error as exc:
+            except ERRORS as exc:
                 self._rollback(event_id)
                 log.error("database unavailable, event %s not handled: %s", event_id, exc)
                 raise Unavailable(str(exc)) from exc
@@ -79,13 +79,13 @@ class Claims:
                 yield True
             except BaseException as exc:
                 self._rollback(event_id)
-                if isinstance(exc, sqlite3.Error):
+                if isinstance(exc, ERRORS):
                     log.error("database unavailable, event %s not handled: %s", event_id, exc)
                     raise Unavailable(str(exc)) from exc
                 raise
             try:
                 store.commit()
-            except sqlite3.Error as exc:
+            except ERRORS as exc:
                 self._rollback(event_id)
                 log.error("database unavailable, event %s not handled: %s", event_id, exc)
                 raise Unavailable(str(exc)) from exc
@@ -94,14 +94,14 @@ class Claims:
         """Undo the event's transaction: its claim too, so a redelivery handles it."""
         try:
             self.store.rollback()
-        except sqlite3.Error as exc:  # SQLite rolls back itself when the connection closes
+        except ERRORS as exc:  # SQLite rolls back itself when the connection closes
             log.error("could not roll back event %s: %s", event_id, exc)
 
     def settle(self, event_id: str, delivery: str) -> None:
         """Mark the reply of a redeliverable event attempted ("done") or failed ("retry")."""
         try:
             self.store.set_delivery(event_id, delivery)
-        except sqlite3.Error as exc:  # the interaction is logged; only the mark is missing
+        except ERRORS as exc:  # the interaction is logged; only the mark is missing
             log.error("could not mark event %s %s: %s", event_id, delivery, exc)
 
 
