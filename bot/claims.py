@@ -50,7 +50,9 @@ class Claims:
     def retry_before(self) -> str:
         """Owed claims older than this were left by a crash: this process or an earlier one."""
         now = datetime.now(UTC)  # per event: no round trip through a string
-        cutoff = max(self.started, now - timedelta(seconds=self.stale_after))
+        cutoff = now - timedelta(seconds=self.stale_after)
+        if not self.store.is_pg:  # PostgreSQL: other live instances claimed before we started
+            cutoff = max(self.started, cutoff)
         return cutoff.isoformat(timespec="milliseconds")
 
     @contextmanager

@@ -202,6 +202,11 @@ class Store:
         self.db.execute(
             "create table if not exists health (id integer primary key, ts text not null)"
         )
+        # Rate-limit buckets shared by instances on PostgreSQL (bot.throttle.StoredThrottle).
+        self.db.execute(
+            "create table if not exists throttle_buckets (name text primary key,"
+            " tokens float not null, at float not null, warned integer not null default 0)"
+        )
         migrate_staff(self.db)
         migrate_notify(self.db)
         migrate_shelters(self.db)

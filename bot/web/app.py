@@ -43,9 +43,11 @@ def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
     bot = bot or Bot.load(settings.knowledge)
     store = Store(settings.db_path)
     protect(settings.secrets)  # masked in every log record (bot.logsafe)
-    throttle = throttle_from(settings.rate_burst, settings.rate_per_second)
+    throttle = throttle_from(settings.rate_burst, settings.rate_per_second, store)
     service = Service(bot, store, settings.secret_key._value.encode(), throttle=throttle)
-    new_chats = throttle_from(settings.new_chat_burst, settings.new_chat_per_minute / 60)
+    new_chats = throttle_from(
+        settings.new_chat_burst, settings.new_chat_per_minute / 60, store, scope="new-chat"
+    )
     webchat = WebChat(service, settings.cookie_secure, new_chats)
     channels: list[Any] = []
     routes: list[Route | Mount] = []
