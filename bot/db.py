@@ -8,6 +8,7 @@ PostgreSQL, so the SQL is written once, portably (`on conflict do nothing`,
 
 - parameters: `?` -> `%s`, `:name` -> `%(name)s`, a literal `%` -> `%%` (once per
   statement text, cached), booleans sent as 0/1 (the columns are integers);
+- the column name `user` quoted (reserved there);
 - `a is not b` (null-safe) -> `a is distinct from b`; `in ()` -> an empty
   subquery; `begin immediate` -> `begin` (PostgreSQL locks rows, not the file);
 - DDL: `integer primary key` -> an identity column, `float`/`real` -> double;
@@ -47,6 +48,8 @@ def is_pg_url(target: object) -> bool:
 QUOTED = "\0"  # marks a copied literal among the pieces of a statement
 _IS_NOT = re.compile(r"\bis\s+not\s+(?!null\b|distinct\b|true\b|false\b)", re.I)
 
+# The staff tables have a column `user`: a reserved word (current_user) in PostgreSQL.
+_USER = re.compile(r"(?<![\w\"])user(?![\w\"])", re.I)
 _EMPTY_IN = re.compile(r"\bin\s*\(\s*\)", re.I)  # SQLite takes `in ()`; PostgreSQL does not
 
 
@@ -94,6 +97,7 @@ def to_pg(sql: str, with_params: bool) -> str:
     for part in [*out, QUOTED]:
         if part.startswith(QUOTED):
             plain = _EMPTY_IN.sub("in (select null where false)", plain)
+            plain = _USER.sub('"user"', plain)
             text += _IS_NOT.sub("is distinct from ", plain) + part[1:]
             plain = ""
         else:

@@ -10,12 +10,17 @@ from pathlib import Path
 
 import pytest
 
+from bot import health
 from bot.analytics.periods import Month, Period
 from bot.analytics.stats import period_stats
 from bot.core.dialogue import Bot
 from bot.core.types import Incoming
 from bot.db import to_pg
 from bot.service import Service
+from bot.staff.accounts import Accounts
+from bot.staff.ratelimit import MAX_FAILURES, WINDOW, LoginLimiter
+from bot.staff.roles import Role
+from bot.staff.sessions import Sessions
 from bot.storage import SCHEMA_VERSION, Store
 from bot.throttle import StoredThrottle, Throttle, throttle_from
 from tests.pg import Cluster
@@ -167,3 +172,52 @@ def test_two_instances_on_one_postgresql_answer_every_event_exactly_once(
     stats = period_stats(store.db, Period(month.shift(-1), month.shift(1)))
     assert stats.questions == len(events)  # 0 double-counted
     store.close()
+
+
+def test_staff_accounts_sessions_and_login_locks_are_shared_by_instances(
+    db_target: Path | str,
+) -> None:
+    """A session made on one instance is valid on the other; a lockout earned
+    on one holds on the other, and an unlock on either ends it."""
+    one, two = Store(db_target), Store(db_target)
+    accounts_one, accounts_two = Accounts(one), Accounts(two)
+    ada = accounts_one.add("ada", Role.admin, "a long enough password")
+    token = Sessions(one, accounts_one, lambda: 8.0).create(ada, "10.0.0.1")
+    seen = Sessions(two, accounts_two, lambda: 8.0).get(token)
+    assert seen is not None and seen.account.name == "ada"
+    accounts_two.set_password("ada", "another long password")  # ends her sessions
+    assert Sessions(one, accounts_one, lambda: 8.0).get(token) is None
+    limit_one, limit_two = LoginLimiter(one), LoginLimiter(two)
+    for i in range(MAX_FAILURES):
+        (limit_one if i % 2 else limit_two).failed("ada", "10.0.0.9")
+    wait = limit_two.retry_after("ada", "10.0.0.9")
+    assert wait is not None and 0 < wait <= WINDOW.total_seconds() + 1
+    assert [(lock.name, lock.ip, lock.failures) for lock in limit_one.locks()] == [
+        ("ada", "10.0.0.9", MAX_FAILURES)
+    ]
+    assert limit_one.retry_after("ada", "10.0.0.10") is None  # another address
+    assert limit_two.unlock("ada") == MAX_FAILURES
+    assert limit_one.retry_after("ada", "10.0.0.9") is None
+    one.close()
+    two.close()
+
+
+def test_health_probe_commits_a_heartbeat(db_target: Path | str) -> None:
+    store = Store(db_target)
+    assert health.probe(store.path) == "ok"
+    (row,) = store.db.query("select id from health")
+    assert row == {"id": 1}
+    store.close()
+
+
+def test_health_probe_tells_a_read_only_postgresql(pg_cluster: Cluster) -> None:
+    import psycopg
+
+    url = pg_cluster.new_database()
+    Store(url).close()
+    name = url.split("?")[0].rsplit("/", 1)[1]
+    with psycopg.connect(pg_cluster.url(), autocommit=True) as admin:
+        admin.execute(f"alter database {name} set default_transaction_read_only = on")
+    assert health.probe(url) == "readonly"
+    gone = pg_cluster.url("no_such_database")
+    assert health.probe(gone) == "unreachable"

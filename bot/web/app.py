@@ -101,7 +101,7 @@ def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
         deadline. Off the event loop, on its own connection (bot.health)."""
         try:
             db = await asyncio.wait_for(
-                run_in_threadpool(health.probe, settings.db_path), health.DEADLINE
+                run_in_threadpool(health.probe, store.path), health.DEADLINE
             )
         except TimeoutError:
             db = "timeout"
