@@ -4,6 +4,7 @@ PostgreSQL database: each event answered once, none lost, none counted twice."""
 from __future__ import annotations
 
 import random
+import subprocess
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -221,3 +222,35 @@ def test_health_probe_tells_a_read_only_postgresql(pg_cluster: Cluster) -> None:
     assert health.probe(url) == "readonly"
     gone = pg_cluster.url("no_such_database")
     assert health.probe(gone) == "unreachable"
+
+
+def test_db_backup_on_postgresql_is_a_pg_dump_that_restores(
+    pg_cluster: Cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psycopg
+    from typer.testing import CliRunner
+
+    from bot.cli import app as cli_app
+
+    url = pg_cluster.new_database()
+    store = Store(url)
+    for i in range(5):
+        assert store.claim(f"e{i}", "web", f"u{i}", "text")
+    store.save_session("u1", {"lang": "vi"})
+    monkeypatch.setenv("RESBOT_DATABASE_URL", url)
+    dump = tmp_path / "resbot.dump"
+    done = CliRunner().invoke(cli_app, ["db", "backup", str(dump)])
+    assert done.exit_code == 0, done.output
+    assert "pg_dump custom format" in done.output and dump.stat().st_mode & 0o077 == 0
+    again = CliRunner().invoke(cli_app, ["db", "backup", str(dump)])
+    assert again.exit_code == 1 and "exists" in again.output
+    assert CliRunner().invoke(cli_app, ["db", "restore", str(dump)]).exit_code == 1
+    target = pg_cluster.new_database()
+    restored = subprocess.run(
+        ["pg_restore", "--no-owner", f"--dbname={target}", str(dump)], capture_output=True
+    )
+    assert restored.returncode == 0, restored.stderr
+    with psycopg.connect(target) as conn:
+        assert conn.execute("select count(*) from interactions").fetchone() == (5,)
+        assert conn.execute("select data from sessions").fetchone() == ('{"lang": "vi"}',)
+    store.close()

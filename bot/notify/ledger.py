@@ -223,12 +223,21 @@ def next_line_batch(store: Store, limit: int = LINE_MULTICAST_MAX) -> LineBatch 
                 " claimed_by) values ('line', ?, ?, ?, ?, ?)",
                 [key, message_id, ts, ts, owner()],
             ).lastrowid
+            # Picked first, then marked: on PostgreSQL a `for update` subquery inside
+            # the update is re-run per row and would take every pending row.
+            picked = [
+                int(r[0])
+                for r in conn.execute(
+                    "select id from notify_deliveries where status = 'pending'"
+                    f" and channel = 'line' and message_id = ? order by id limit ?{lock}",
+                    [message_id, limit],
+                ).fetchall()
+            ]
             conn.execute(
                 "update notify_deliveries set status = 'sending', batch_id = ?, claimed = ?,"
                 " claimed_by = ?, attempts = attempts + 1, updated = ? where status = 'pending'"
-                " and id in (select id from notify_deliveries where status = 'pending'"
-                f" and channel = 'line' and message_id = ? order by id limit ?{lock})",
-                [batch_id, ts, owner(), ts, message_id, limit],
+                f" and id in ({', '.join('?' * len(picked))})",
+                [batch_id, ts, owner(), ts, *picked],
             )
         rows = conn.execute(
             "select d.id, r.address from notify_deliveries d left join notify_recipients r"
