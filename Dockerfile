@@ -15,7 +15,8 @@ RUN useradd --create-home --uid 10001 --user-group resbot \
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
-RUN pip install . && rm -rf build ./*.egg-info
+# The `pg` extra (psycopg) lets the same image run on PostgreSQL (RESBOT_DATABASE_URL).
+RUN pip install '.[pg]' && rm -rf build ./*.egg-info
 # The city's knowledge base; mount another folder over it to serve a different city.
 COPY knowledge ./knowledge
 

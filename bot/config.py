@@ -39,6 +39,8 @@ class Settings:
     # Web chat calls without a session cookie, per client address (bot.channels.webchat).
     new_chat_burst: int = 20
     new_chat_per_minute: float = 6.0  # 0 turns the limit off
+    # postgresql://... : PostgreSQL instead of the SQLite file (bot.db); holds a password.
+    database_url: Secret | None = None
 
     @property
     def line_enabled(self) -> bool:
@@ -53,6 +55,7 @@ class Settings:
         """Every secret value that is set, for bot.logsafe to keep out of the logs."""
         values = (
             self.secret_key,
+            self.database_url,
             self.line_channel_secret,
             self.line_access_token,
             self.telegram_token,
@@ -98,6 +101,7 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         "trusted_proxies": config("RESBOT_TRUSTED_PROXIES", cast=str, default=""),
         "new_chat_burst": config("RESBOT_NEW_CHAT_BURST", cast=int, default=20),
         "new_chat_per_minute": config("RESBOT_NEW_CHAT_PER_MINUTE", cast=float, default=6.0),
+        "database_url": _secret(config, "RESBOT_DATABASE_URL"),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -254,3 +254,28 @@ def test_db_backup_on_postgresql_is_a_pg_dump_that_restores(
         assert conn.execute("select count(*) from interactions").fetchone() == (5,)
         assert conn.execute("select data from sessions").fetchone() == ('{"lang": "vi"}',)
     store.close()
+
+
+def test_the_web_app_serves_from_postgresql_given_in_settings(
+    pg_cluster: Cluster, bot: Bot, tmp_path: Path
+) -> None:
+    """RESBOT_DATABASE_URL read from .env (settings), not only the environment."""
+    from starlette.datastructures import Secret
+    from starlette.testclient import TestClient
+
+    from bot.config import load_settings
+    from bot.web.app import create_app
+
+    url = pg_cluster.new_database()
+    env = tmp_path / ".env"
+    env.write_text(f"RESBOT_DATABASE_URL={url}\nRESBOT_DB={tmp_path / 'unused.sqlite3'}\n")
+    settings = load_settings(env_file=env)
+    assert isinstance(settings.database_url, Secret) and url in settings.secrets
+    with TestClient(create_app(settings, bot)) as client:
+        assert client.post("/api/chat", json={"text": "how to sort garbage"}).is_success
+        health = client.get("/healthz")
+        assert health.status_code == 200 and health.json()["db"] == "ok"
+    assert not (tmp_path / "unused.sqlite3").exists()
+    store = Store(url)
+    assert store.count() == 1
+    store.close()

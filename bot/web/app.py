@@ -41,7 +41,8 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
     bot = bot or Bot.load(settings.knowledge)
-    store = Store(settings.db_path)
+    url = settings.database_url  # from .env too; the environment variable wins in Store
+    store = Store(url._value if url else settings.db_path)
     protect(settings.secrets)  # masked in every log record (bot.logsafe)
     throttle = throttle_from(settings.rate_burst, settings.rate_per_second, store)
     service = Service(bot, store, settings.secret_key._value.encode(), throttle=throttle)
