@@ -279,3 +279,21 @@ def test_the_web_app_serves_from_postgresql_given_in_settings(
     store = Store(url)
     assert store.count() == 1
     store.close()
+
+
+def test_one_shot_web_sessions_are_purged(db_target: Path | str) -> None:
+    from datetime import timedelta
+
+    from bot.retention import purge_sessions
+
+    store = Store(db_target)
+    for user, events in (("w1", 1), ("w2", 2)):
+        store.touch_user(user, "web")
+        store.save_session(user, {"lang": "en"})
+        for i in range(events):
+            assert store.claim(f"{user}-{i}", "web", user, "text")
+    now = datetime.now(UTC)
+    assert purge_sessions(store, now) == 0  # a day's grace
+    assert purge_sessions(store, now + timedelta(days=2)) == 1
+    assert store.load_session("w1") is None and store.load_session("w2") == {"lang": "en"}
+    store.close()
