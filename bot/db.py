@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -162,15 +162,31 @@ class Connection:
                 "RESBOT_DATABASE_URL is a PostgreSQL URL but psycopg is not installed:"
                 " pip install 'resbot[pg]'"
             )
-        self.raw = psycopg.connect(url, autocommit=True)
-        # avg() and sums of bigints come back as numeric: floats, as from SQLite.
-        self.raw.adapters.register_loader("numeric", FloatLoader)
+        self.url = url
+        self.raw = self._connect()
         self._identity: dict[str, bool] = {}
+
+    def _connect(self) -> Any:
+        raw = psycopg.connect(self.url, autocommit=True)
+        # avg() and sums of bigints come back as numeric: floats, as from SQLite.
+        raw.adapters.register_loader("numeric", FloatLoader)
+        return raw
+
+    def _alive(self) -> Any:
+        """The connection, opened again if the server dropped it (a restart, a
+        failover): the statement that met the drop failed (its event was answered
+        503 and is redelivered); the next one gets a new connection. Nothing is
+        retried here, so nothing can run twice."""
+        if self.raw.closed or self.raw.broken:
+            self.raw = self._connect()
+        return self.raw
 
     @property
     def in_transaction(self) -> bool:
+        if self.raw.closed or self.raw.broken:
+            return False  # the server rolled it back when the connection dropped
         status = self.raw.info.transaction_status
-        return status != psycopg.pq.TransactionStatus.IDLE
+        return bool(status != psycopg.pq.TransactionStatus.IDLE)
 
     def execute(self, sql: str, params: Any = None) -> Cursor:
         with_params = params is not None
@@ -180,16 +196,23 @@ class Connection:
         returning = table is not None and self._has_identity(table)
         if returning:
             text = text.rstrip().rstrip(";") + " returning id"
-        cur = self.raw.execute(text, _params(params) if with_params else None)
+        cur = self._alive().execute(text, _params(params) if with_params else None)
         if returning:
             row = cur.fetchone()
             lastrowid = int(row[0]) if row else None
         return Cursor(cur, lastrowid)
 
+    def executemany(self, sql: str, rows: Iterable[Any]) -> Cursor:
+        with self._alive().cursor() as cur:
+            cur.executemany(to_pg(sql, True), [_params(r) for r in rows])
+            return Cursor(cur)
+
     def executescript(self, script: str) -> None:
-        self.raw.execute(ddl(script).encode())  # several statements, no parameters
+        self._alive().execute(ddl(script).encode())  # several statements, no parameters
 
     def commit(self) -> None:
+        if self.raw.closed or self.raw.broken:  # never report a lost transaction as done
+            raise psycopg.OperationalError("the connection was lost before the commit")
         if self.in_transaction:
             self.raw.execute("commit")
 
@@ -202,7 +225,7 @@ class Connection:
 
     def _has_identity(self, table: str) -> bool:
         if table not in self._identity:
-            row = self.raw.execute(
+            row = self._alive().execute(
                 "select 1 from information_schema.columns where table_schema = current_schema()"
                 " and table_name = %s and column_name = 'id' and is_identity = 'YES'",
                 [table],
@@ -227,12 +250,12 @@ class Table:
         self.db, self.name = db, name
 
     def exists(self) -> bool:
-        row = self.db.conn.raw.execute("select to_regclass(%s)", [self.name]).fetchone()
+        row = self.db.conn._alive().execute("select to_regclass(%s)", [self.name]).fetchone()
         return row is not None and row[0] is not None
 
     @property
     def columns_dict(self) -> dict[str, str]:
-        rows = self.db.conn.raw.execute(
+        rows = self.db.conn._alive().execute(
             "select column_name, data_type from information_schema.columns"
             " where table_schema = current_schema() and table_name = %s order by ordinal_position",
             [self.name],
@@ -241,7 +264,7 @@ class Table:
 
     @property
     def pks(self) -> list[str]:
-        rows = self.db.conn.raw.execute(
+        rows = self.db.conn._alive().execute(
             "select a.attname from pg_index i join pg_attribute a on a.attrelid = i.indrelid"
             " and a.attnum = any(i.indkey) where i.indrelid = to_regclass(%s) and i.indisprimary",
             [self.name],
@@ -303,7 +326,7 @@ class PgDatabase:
 
     def query(self, sql: str, params: Any = None) -> Iterator[dict[str, Any]]:
         text = to_pg(sql, params is not None)
-        with self.conn.raw.cursor(row_factory=dict_row) as cur:
+        with self.conn._alive().cursor(row_factory=dict_row) as cur:
             cur.execute(text, _params(params))
             rows = cur.fetchall() if cur.description else []
         yield from rows

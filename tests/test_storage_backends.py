@@ -297,3 +297,33 @@ def test_one_shot_web_sessions_are_purged(db_target: Path | str) -> None:
     assert purge_sessions(store, now + timedelta(days=2)) == 1
     assert store.load_session("w1") is None and store.load_session("w2") == {"lang": "en"}
     store.close()
+
+
+def test_a_dropped_postgresql_connection_fails_one_event_then_reconnects(
+    pg_cluster: Cluster, bot: Bot
+) -> None:
+    """A server restart or failover kills the connection: the event in flight gets
+    `Unavailable` (503: the platform redelivers), the next one a new connection."""
+    import psycopg
+
+    from bot.claims import Unavailable
+
+    url = pg_cluster.new_database()
+    store = Store(url)
+    service = Service(bot, store, b"k")
+    assert service.handle("line", "U1", Incoming(text="how to sort garbage"), "ev1") is not None
+
+    def drop() -> None:
+        with psycopg.connect(pg_cluster.url(), autocommit=True) as admin:
+            admin.execute(
+                "select pg_terminate_backend(pid) from pg_stat_activity"
+                " where datname = %s and pid != pg_backend_pid()",
+                [url.split("?")[0].rsplit("/", 1)[1]],
+            )
+
+    drop()
+    with pytest.raises(Unavailable):
+        service.handle("line", "U1", Incoming(text="where is the shelter"), "ev2")
+    assert service.handle("line", "U1", Incoming(text="where is the shelter"), "ev2") is not None
+    assert store.count() == 2
+    store.close()
