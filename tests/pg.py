@@ -17,7 +17,11 @@ import tempfile
 import uuid
 from pathlib import Path
 
-BIN_DIRS = [Path(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)]
+BIN_DIRS = sorted(  # Debian's layout, newest major version first
+    Path("/usr/lib/postgresql").glob("*/bin"),
+    key=lambda p: [int(x) for x in p.parent.name.split(".") if x.isdigit()],
+    reverse=True,
+)
 
 
 def find_bin(name: str) -> str | None:
