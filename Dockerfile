@@ -23,7 +23,8 @@ COPY bot ./bot
 # Gettext catalogues: the interface phrases are built into the package from here;
 # the city's content catalogues are read from /app/translations beside /app/knowledge.
 COPY translations ./translations
-RUN pip install . && rm -rf build ./*.egg-info
+# The `pg` extra (psycopg) lets the same image run on PostgreSQL (RESBOT_DATABASE_URL).
+RUN pip install '.[pg]' && rm -rf build ./*.egg-info
 # The city's knowledge base; to serve a different city, mount its knowledge/ and
 # translations/ folders over /app/knowledge and /app/translations.
 COPY knowledge ./knowledge

@@ -160,3 +160,42 @@ def restore(backup_file: Path, target: Path, *, force: bool = False) -> Summary:
     if restored.counts != summary.counts:
         raise BackupError(f"restored {restored} but the backup has {summary}")
     return restored
+
+
+def backup_pg(url: str, dest: Path, *, overwrite: bool = False) -> str:
+    """Dump a PostgreSQL database with its own tool, `pg_dump` (custom format: one
+    consistent snapshot while the instances keep writing; `pg_restore` reads it).
+
+    The dump goes to a 0600 temporary file and is put at `dest` only after
+    `pg_restore --list` read it back and found resbot's tables in it."""
+    import subprocess
+
+    tool, lister = shutil.which("pg_dump"), shutil.which("pg_restore")
+    if tool is None or lister is None:
+        raise BackupError("pg_dump/pg_restore not found: install PostgreSQL's client tools")
+    if dest.exists() and not overwrite:
+        raise BackupError(f"{dest} exists (pass --force to replace it)")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    partial = dest.with_name(f".{dest.name}.partial")
+    partial.unlink(missing_ok=True)
+    create_private(partial)
+    try:
+        done = subprocess.run(
+            [tool, "--format=custom", "--no-owner", f"--file={partial}", f"--dbname={url}"],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            raise BackupError(f"pg_dump failed: {done.stderr.strip()}")
+        listed = subprocess.run([lister, "--list", str(partial)], capture_output=True, text=True)
+        if listed.returncode != 0:
+            raise BackupError(f"the dump does not read back: {listed.stderr.strip()}")
+        found = [t for t in TABLES if f"TABLE DATA public {t} " in listed.stdout]
+        if found != list(TABLES):
+            raise BackupError(f"the dump lacks resbot's tables ({', '.join(TABLES)})")
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    os.replace(partial, dest)
+    size = dest.stat().st_size
+    return f"{dest}: pg_dump custom format, {size} bytes (restore: pg_restore -d URL {dest})"

@@ -39,7 +39,6 @@ import hashlib
 import hmac
 import json
 import logging
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -49,6 +48,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken
 
 from bot import storage
+from bot.db import ERRORS
 from bot.storage import Store
 
 log = logging.getLogger("resbot.service")
@@ -93,7 +93,9 @@ class Claims:
     def retry_before(self) -> str:
         """Owed claims older than this were left by a crash: this process or an earlier one."""
         now = datetime.now(UTC)  # per event: no round trip through a string
-        cutoff = max(self.started, now - timedelta(seconds=self.stale_after))
+        cutoff = now - timedelta(seconds=self.stale_after)
+        if not self.store.is_pg:  # PostgreSQL: other live instances claimed before we started
+            cutoff = max(self.started, cutoff)
         return cutoff.isoformat(timespec="milliseconds")
 
     @contextmanager
@@ -110,7 +112,7 @@ class Claims:
                 mine = store.claim(
                     event_id, channel, key, kind, owed=owed, retry_before=self.retry_before()
                 )
-            except sqlite3.Error as exc:
+            except ERRORS as exc:
                 self._rollback(event_id)
                 log.error("database unavailable, event %s not handled: %s", event_id, exc)
                 raise Unavailable(str(exc)) from exc
@@ -122,13 +124,13 @@ class Claims:
                 yield True
             except BaseException as exc:
                 self._rollback(event_id)
-                if isinstance(exc, sqlite3.Error):
+                if isinstance(exc, ERRORS):
                     log.error("database unavailable, event %s not handled: %s", event_id, exc)
                     raise Unavailable(str(exc)) from exc
                 raise
             try:
                 store.commit()
-            except sqlite3.Error as exc:
+            except ERRORS as exc:
                 self._rollback(event_id)
                 log.error("database unavailable, event %s not handled: %s", event_id, exc)
                 raise Unavailable(str(exc)) from exc
@@ -137,7 +139,7 @@ class Claims:
         """Undo the event's transaction: its claim too, so a redelivery handles it."""
         try:
             self.store.rollback()
-        except sqlite3.Error as exc:  # SQLite rolls back itself when the connection closes
+        except ERRORS as exc:  # SQLite rolls back itself when the connection closes
             log.error("could not roll back event %s: %s", event_id, exc)
 
     def owed_replies(self, channels: list[str], limit: int = 100) -> list[Owed]:
@@ -183,7 +185,7 @@ class Claims:
         """Mark the reply of a redeliverable event attempted ("done") or failed ("retry")."""
         try:
             self.store.set_delivery(event_id, delivery)
-        except sqlite3.Error as exc:  # the interaction is logged; only the mark is missing
+        except ERRORS as exc:  # the interaction is logged; only the mark is missing
             log.error("could not mark event %s %s: %s", event_id, delivery, exc)
 
 

@@ -44,6 +44,8 @@ class Settings:
     retention_every: float = 6 * 3600.0
     # Seconds between passes re-sending replies a crash left owed (bot.channels.resend).
     resend_every: float = 60.0
+    # postgresql://... : PostgreSQL instead of the SQLite file (bot.db); holds a password.
+    database_url: Secret | None = None
 
     @property
     def line_enabled(self) -> bool:
@@ -58,6 +60,7 @@ class Settings:
         """Every secret value that is set, for bot.logsafe to keep out of the logs."""
         values = (
             self.secret_key,
+            self.database_url,
             self.line_channel_secret,
             self.line_access_token,
             self.telegram_token,
@@ -106,6 +109,7 @@ def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> 
         "retention_first_after": config("RESBOT_RETENTION_FIRST_AFTER", cast=float, default=600.0),
         "retention_every": config("RESBOT_RETENTION_EVERY", cast=float, default=6 * 3600.0),
         "resend_every": config("RESBOT_RESEND_EVERY", cast=float, default=60.0),
+        "database_url": _secret(config, "RESBOT_DATABASE_URL"),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -1,8 +1,12 @@
-"""SQLite storage (sqlite-utils): sessions, users, the interaction log and feedback.
+"""Storage: sessions, users, the interaction log and feedback.
 
-One write path for everything the service keeps; the core never imports this.
-The connection may be used from the server's worker threads, so writes are
-serialized with a lock (SQLite allows one writer at a time anyway).
+SQLite (sqlite-utils) by default; PostgreSQL when `RESBOT_DATABASE_URL` is a
+`postgresql://` URL, so several instances can share one database (`bot.db`
+gives PostgreSQL the same `store.db` surface). One write path for everything the
+service keeps; the core never imports this. The connection may be used from the
+server's worker threads, so writes are serialized with a lock (SQLite allows one
+writer at a time anyway; on PostgreSQL, other instances are kept apart by row
+locks and the per-user advisory lock taken in `claim`).
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ import sqlite3
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlite_utils
 
+from bot import db as pg
 from bot.notify.tables import migrate as migrate_notify
 from bot.shelters.opened import migrate as migrate_shelters
 from bot.staff.schema import migrate as migrate_staff
@@ -25,6 +30,7 @@ from bot.staff.schema import migrate as migrate_staff
 log = logging.getLogger("resbot.storage")
 # 2: feedback table; 3: interactions.delivery/claimed (bot.claims); 4: interactions.reply
 SCHEMA_VERSION = 4
+MIGRATE_LOCK = 0x7265_7362  # "resb": the advisory lock instances migrate under (PostgreSQL)
 
 
 def create_private(path: Path | str) -> None:
@@ -41,19 +47,50 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+def database_url() -> str | None:
+    """The PostgreSQL URL from RESBOT_DATABASE_URL, or None for SQLite (the default)."""
+    url = os.environ.get("RESBOT_DATABASE_URL", "").strip()
+    if url and not pg.is_pg_url(url):
+        raise ValueError("RESBOT_DATABASE_URL must start with postgresql:// (or be unset)")
+    return url or None
+
+
 class Store:
+    """`path` is the SQLite file; a `postgresql://` URL (given as `path`, or in
+    RESBOT_DATABASE_URL, which wins) selects PostgreSQL instead."""
+
     def __init__(self, path: Path | str) -> None:
-        self.path = path
-        if str(path) != ":memory:":
+        url = database_url() or (str(path) if pg.is_pg_url(path) else None)
+        self.dialect = "postgresql" if url else "sqlite"
+        self.path: Path | str = url or path
+        if url is None and str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        create_private(path)
+            create_private(path)
         self.lock = threading.RLock()
         self.closed = False
         self._checkpoint_after_commit = False
         self.db = self._connect()
-        self._migrate()
+        if self.dialect == "postgresql":
+            with self.lock:  # one instance migrates at a time; the others wait, then see it
+                self.db.conn.execute("begin")
+                try:
+                    self.db.execute("select pg_advisory_xact_lock(?)", [MIGRATE_LOCK])
+                    self._migrate()
+                    self.db.conn.execute("commit")
+                except BaseException:
+                    self.db.conn.rollback()
+                    raise
+        else:
+            self._migrate()
+
+    @property
+    def is_pg(self) -> bool:
+        return self.dialect == "postgresql"
 
     def _connect(self) -> sqlite_utils.Database:
+        if self.dialect == "postgresql":
+            # Typed as what it stands in for: it offers the subset the callers use.
+            return cast(sqlite_utils.Database, pg.PgDatabase(str(self.path)))
         conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
         db = sqlite_utils.Database(conn)
         db.execute("PRAGMA journal_mode=WAL")
@@ -76,8 +113,8 @@ class Store:
         Until then, the page versions written before a deletion (raw platform ids
         included) stay readable in the -wal file; call this after deleting personal
         data. Best effort: a reader still open elsewhere may keep some frames."""
-        if str(self.path) == ":memory:":
-            return
+        if str(self.path) == ":memory:" or self.is_pg:
+            return  # PostgreSQL keeps no -wal beside a file of ours: nothing to truncate
         with self.lock:
             if self.db.conn.in_transaction:
                 # Inside an event's transaction (bot.claims) SQLite cannot checkpoint:
@@ -92,6 +129,10 @@ class Store:
         with self.lock:
             if self.closed or str(self.path) == ":memory:":
                 return  # an in-memory database would be lost, not cleaned
+            if self.is_pg:
+                self.db.conn.close()
+                self.closed = True
+                return
             try:
                 self.checkpoint()
             finally:
@@ -163,9 +204,21 @@ class Store:
         self.db.execute(
             "create table if not exists health (id integer primary key, ts text not null)"
         )
+        # Rate-limit buckets shared by instances on PostgreSQL (bot.throttle.StoredThrottle).
+        self.db.execute(
+            "create table if not exists throttle_buckets (name text primary key,"
+            " tokens float not null, at float not null, warned integer not null default 0)"
+        )
         migrate_staff(self.db)
         migrate_notify(self.db)
         migrate_shelters(self.db)
+        if self.is_pg:  # PostgreSQL has no user_version: a one-row table says it
+            self.db.execute("create table if not exists resbot_meta (version integer not null)")
+            row = self.db.execute("select max(version) from resbot_meta").fetchone()
+            found = int(row[0] or 0)
+            self.db.execute("delete from resbot_meta")
+            self.db.execute("insert into resbot_meta values (?)", [max(found, SCHEMA_VERSION)])
+            return
         found = int(self.db.execute("PRAGMA user_version").fetchone()[0])
         # Never lower it: a newer resbot's database keeps saying what it is.
         self.db.execute(f"PRAGMA user_version={max(found, SCHEMA_VERSION)}")
@@ -175,7 +228,8 @@ class Store:
         """Start one write transaction; the caller holds `lock` until commit/rollback.
 
         IMMEDIATE takes SQLite's write lock now, so a claim cannot race another
-        process's between its check and its write."""
+        process's between its check and its write (PostgreSQL: a plain BEGIN; the
+        unique event id and row locks do that there)."""
         self.db.conn.execute("BEGIN IMMEDIATE")
 
     def commit(self) -> None:
@@ -185,7 +239,7 @@ class Store:
             self._checkpoint_after_commit = False
             try:  # best effort, as always: the commit above stands either way
                 self.checkpoint()
-            except sqlite3.Error as exc:
+            except pg.ERRORS as exc:
                 log.warning("checkpoint after an erasure failed: %s", exc)
 
     def rollback(self) -> None:
@@ -251,19 +305,23 @@ class Store:
         ts = now_iso()
         with self.lock:
             cur = self.db.conn.execute(
-                "insert or ignore into interactions"
+                "insert into interactions"
                 " (event_id, ts, channel, user_key, kind, outcome, delivery, claimed)"
-                " values (?, ?, ?, ?, ?, 'pending', ?, ?)",
+                " values (?, ?, ?, ?, ?, 'pending', ?, ?) on conflict do nothing",
                 [event_id, ts, channel, user_key, kind, "owed" if owed else None, ts],
             )
-            if cur.rowcount == 1 or retry_before is None:
-                return cur.rowcount == 1
-            cur = self.db.conn.execute(
-                "update interactions set delivery = 'owed', claimed = ? where event_id = ?"
-                " and (delivery = 'retry' or (delivery = 'owed' and claimed < ?))",
-                [ts, event_id, retry_before],
-            )
-        return cur.rowcount == 1
+            if cur.rowcount != 1 and retry_before is not None:
+                cur = self.db.conn.execute(
+                    "update interactions set delivery = 'owed', claimed = ? where event_id = ?"
+                    " and (delivery = 'retry' or (delivery = 'owed' and claimed < ?))",
+                    [ts, event_id, retry_before],
+                )
+            mine = bool(cur.rowcount == 1)
+            if mine and self.is_pg and self.db.conn.in_transaction:
+                # Another instance may be in a turn of the same user (its session,
+                # its rate limit): wait for it, as SQLite's one writer would.
+                self.db.execute("select pg_advisory_xact_lock(hashtextextended(?, 0))", [user_key])
+        return mine
 
     def set_delivery(self, event_id: str, delivery: str) -> None:
         """Settle a claim; the stored reply (platform address included) goes with it."""
@@ -286,8 +344,8 @@ class Store:
         (a redelivered webhook must not count twice)."""
         with self.lock:
             cur = self.db.conn.execute(
-                "insert or ignore into feedback (event_id, ts, user_key, entry, helpful)"
-                " values (?, ?, ?, ?, ?)",
+                "insert into feedback (event_id, ts, user_key, entry, helpful)"
+                " values (?, ?, ?, ?, ?) on conflict do nothing",
                 [event_id, now_iso(), user_key, entry, int(helpful)],
             )
         return cur.rowcount == 1

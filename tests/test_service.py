@@ -1,4 +1,4 @@
-"""The service glue: sessions, the log, feedback, redelivery."""
+"""The service glue: sessions, the log, feedback, redelivery (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from bot.service import Service
 from bot.storage import Store
 
 
-def test_feedback_is_stored_once_per_event(tmp_path: Path, bot: Bot) -> None:
-    store = Store(tmp_path / "s.sqlite3")
+def test_feedback_is_stored_once_per_event(db_target: Path | str, bot: Bot) -> None:
+    store = Store(db_target)
     service = Service(bot, store, b"k")
     answer = service.handle("line", "U1", Incoming(text="how to sort garbage"), "ev1")
     assert answer is not None and answer.entry
@@ -22,8 +22,10 @@ def test_feedback_is_stored_once_per_event(tmp_path: Path, bot: Bot) -> None:
     assert rows == [{"entry": answer.entry, "helpful": 1}]
 
 
-def test_session_survives_between_events_and_channels_are_apart(tmp_path: Path, bot: Bot) -> None:
-    store = Store(tmp_path / "s.sqlite3")
+def test_session_survives_between_events_and_channels_are_apart(
+    db_target: Path | str, bot: Bot
+) -> None:
+    store = Store(db_target)
     service = Service(bot, store, b"k")
     service.handle("telegram", "42", Incoming(kind="postback", text="lang:pt"))
     again = service.handle("telegram", "42", Incoming(text="ok"))
@@ -32,18 +34,18 @@ def test_session_survives_between_events_and_channels_are_apart(tmp_path: Path, 
     assert other is not None and other.lang == "en"
 
 
-def test_logged_text_is_masked(tmp_path: Path, bot: Bot) -> None:
-    store = Store(tmp_path / "s.sqlite3")
+def test_logged_text_is_masked(db_target: Path | str, bot: Bot) -> None:
+    store = Store(db_target)
     Service(bot, store, b"k").handle("web", "s1", Incoming(text="call me 090-1234-5678 a@b.jp"))
     (row,) = store.db.query("select text from interactions")
     assert "1234" not in row["text"] and "a@b.jp" not in row["text"]
 
 
 def test_garbage_conversation_keeps_its_context_in_the_stored_session(
-    tmp_path: Path, bot: Bot
+    db_target: Path | str, bot: Bot
 ) -> None:
-    """Area, topic and the last garbage question survive between events (SQLite)."""
-    store = Store(tmp_path / "s.sqlite3")
+    """Area, topic and the last garbage question survive between events (both backends)."""
+    store = Store(db_target)
     service = Service(bot, store, b"k")
     turns = [
         ("toi o nishimachi, khi nao do rac chay", "garbage.collection_days"),

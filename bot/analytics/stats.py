@@ -215,7 +215,8 @@ def _distinct_users(db: sqlite_utils.Database, kind: str, bounds: dict[str, str]
 
 def _feedback(db: sqlite_utils.Database, bounds: dict[str, str]) -> dict[str, tuple[int, int]]:
     sql = (
-        "select entry, sum(helpful != 0) as yes, sum(helpful = 0) as no from feedback"
+        "select entry, sum(case when helpful != 0 then 1 else 0 end) as yes,"
+        " sum(case when helpful = 0 then 1 else 0 end) as no from feedback"
         " where ts >= :start and ts < :end group by entry order by entry"
     )
     return {r["entry"]: (int(r["yes"]), int(r["no"])) for r in db.query(sql, bounds)}

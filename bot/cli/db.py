@@ -1,4 +1,4 @@
-"""`resbot db ...`: back up, restore and check the SQLite database."""
+"""`resbot db ...`: back up, restore and check the database (PostgreSQL: backup only)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from bot.backup import BackupError, backup, check, restore
+from bot.backup import BackupError, backup, backup_pg, check, restore
+from bot.storage import database_url
 
 from . import app
 from .context import settings
@@ -35,9 +36,17 @@ def backup_cmd(
     answering), checks the copy with PRAGMA integrity_check and only then
     puts it at PATH. Run it daily from cron and keep copies off the machine.
 
+    With RESBOT_DATABASE_URL (PostgreSQL) it runs pg_dump (custom format, one
+    consistent snapshot), reads the dump back with pg_restore --list, and only
+    then puts it at PATH; restore it with pg_restore.
+
     Example: resbot db backup /backups/resbot-$(date +%F).sqlite3
     """
     try:
+        url = database_url()
+        if url is not None:
+            typer.echo(f"backed up: {backup_pg(url, path, overwrite=force)}")
+            return
         summary = backup(settings(ctx).db_path, path, overwrite=force)
     except BackupError as exc:
         raise _fail(exc) from exc
@@ -61,6 +70,8 @@ def restore_cmd(
 
     Example: resbot db restore /backups/resbot-2026-04-01.sqlite3
     """
+    if database_url() is not None:
+        raise _fail(BackupError("PostgreSQL (RESBOT_DATABASE_URL): restore with pg_restore"))
     try:
         summary = restore(path, settings(ctx).db_path, force=force)
     except BackupError as exc:
@@ -79,6 +90,8 @@ def check_cmd(
 
     Example: resbot db check /backups/resbot-2026-04-01.sqlite3
     """
+    if path is None and database_url() is not None:
+        raise _fail(BackupError("PostgreSQL (RESBOT_DATABASE_URL): check a dump with pg_restore"))
     try:
         summary = check(path or settings(ctx).db_path)
     except BackupError as exc:

@@ -65,7 +65,7 @@ def monthly(
     from bot.analytics.export import json_text
     from bot.analytics.kpi import KPI_FILE, approved_translations
     from bot.core.knowledge import load_knowledge
-    from bot.storage import Store
+    from bot.storage import Store, database_url
 
     try:
         ZoneInfo(tz)
@@ -88,7 +88,7 @@ def monthly(
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
     cfg = settings(ctx)
-    if not cfg.db_path.exists():
+    if database_url() is None and not cfg.db_path.exists():
         typer.echo(f"no database at {cfg.db_path}: nothing has been logged yet", err=True)
         raise typer.Exit(1)
     try:

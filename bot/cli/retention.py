@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from bot.retention import DEFAULT_DAYS, ENV_VAR, purge_sessions, purge_text, retention_days
-from bot.storage import Store
+from bot.storage import Store, database_url
 
 from . import app
 from .context import settings
@@ -40,7 +40,7 @@ def purge(
     Example: resbot log purge --days 180
     """
     path = settings(ctx).db_path
-    if not path.exists():
+    if database_url() is None and not path.exists():
         typer.echo(f"no database at {path}: nothing to purge", err=True)
         raise typer.Exit(1)
     try:

@@ -107,9 +107,9 @@ def enqueue(
     with transaction(store):
         for r in rows:
             cur = store.db.conn.execute(
-                "insert or ignore into notify_deliveries (dedupe_key, source, broadcast_id,"
+                "insert into notify_deliveries (dedupe_key, source, broadcast_id,"
                 " kind, user_key, channel, lang, message_id, status, error, expires, created,"
-                " updated) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " updated) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing",
                 [r.dedupe_key, r.source, r.broadcast_id, r.kind, r.user_key, r.channel,
                  r.lang, r.message_id, status, error, r.expires, ts, ts],
             )  # fmt: skip
@@ -194,11 +194,14 @@ def next_line_batch(store: Store, limit: int = LINE_MULTICAST_MAX) -> LineBatch 
     pending LINE rows of one message, claimed in one transaction."""
     limit = max(1, min(limit, LINE_MULTICAST_MAX))
     ts = now_iso()
+    # PostgreSQL: another instance's sender may be claiming now; rows it holds are
+    # skipped, not waited for and then taken twice (SQLite has one writer anyway).
+    lock = " for update skip locked" if store.is_pg else ""
     with transaction(store):
         conn = store.db.conn
         retry = conn.execute(
             "select id, retry_key, message_id from notify_batches"
-            " where state = 'retry' and channel = 'line' order by id limit 1"
+            " where state = 'retry' and channel = 'line' order by id limit 1" + lock
         ).fetchone()
         if retry is not None:
             batch_id, key, message_id = retry
@@ -210,7 +213,7 @@ def next_line_batch(store: Store, limit: int = LINE_MULTICAST_MAX) -> LineBatch 
         else:
             first = conn.execute(
                 "select message_id from notify_deliveries where status = 'pending'"
-                " and channel = 'line' order by id limit 1"
+                " and channel = 'line' order by id limit 1" + lock
             ).fetchone()
             if first is None:
                 return None
@@ -220,12 +223,21 @@ def next_line_batch(store: Store, limit: int = LINE_MULTICAST_MAX) -> LineBatch 
                 " claimed_by) values ('line', ?, ?, ?, ?, ?)",
                 [key, message_id, ts, ts, owner()],
             ).lastrowid
+            # Picked first, then marked: on PostgreSQL a `for update` subquery inside
+            # the update is re-run per row and would take every pending row.
+            picked = [
+                int(r[0])
+                for r in conn.execute(
+                    "select id from notify_deliveries where status = 'pending'"
+                    f" and channel = 'line' and message_id = ? order by id limit ?{lock}",
+                    [message_id, limit],
+                ).fetchall()
+            ]
             conn.execute(
                 "update notify_deliveries set status = 'sending', batch_id = ?, claimed = ?,"
-                " claimed_by = ?, attempts = attempts + 1, updated = ? where id in (select id"
-                " from notify_deliveries where status = 'pending' and channel = 'line'"
-                " and message_id = ? order by id limit ?)",
-                [batch_id, ts, owner(), ts, message_id, limit],
+                " claimed_by = ?, attempts = attempts + 1, updated = ? where status = 'pending'"
+                f" and id in ({', '.join('?' * len(picked))})",
+                [batch_id, ts, owner(), ts, *picked],
             )
         rows = conn.execute(
             "select d.id, r.address from notify_deliveries d left join notify_recipients r"

@@ -36,7 +36,8 @@ def put(store: Store, replies: list[Reply]) -> int:
     with store.lock:
         conn = store.db.conn
         conn.execute(
-            "insert or ignore into notify_messages (digest, body, created) values (?, ?, ?)",
+            "insert into notify_messages (digest, body, created) values (?, ?, ?)"
+            " on conflict do nothing",
             [digest, body, now_iso()],
         )
         row = conn.execute("select id from notify_messages where digest = ?", [digest]).fetchone()

@@ -47,8 +47,8 @@ def add(
     ts = now_iso()
     with transaction(store):
         cur = store.db.conn.execute(
-            "insert or ignore into notify_signups (kind, user_key, channel, lang, fields,"
-            " created) values (?, ?, ?, ?, ?, ?)",
+            "insert into notify_signups (kind, user_key, channel, lang, fields,"
+            " created) values (?, ?, ?, ?, ?, ?) on conflict do nothing",
             [kind, user_key, channel, lang, json.dumps(fields, ensure_ascii=False), ts],
         )
         if cur.rowcount != 1:

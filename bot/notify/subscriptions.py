@@ -84,7 +84,8 @@ def subscribe(
             "insert into notify_recipients (user_key, channel, address, lang, area, created,"
             " updated) values (?, ?, ?, ?, ?, ?, ?) on conflict(user_key) do update set"
             " channel = excluded.channel, address = excluded.address,"
-            " lang = coalesce(excluded.lang, lang), area = coalesce(excluded.area, area),"
+            " lang = coalesce(excluded.lang, notify_recipients.lang),"
+            " area = coalesce(excluded.area, notify_recipients.area),"
             " updated = excluded.updated",
             [user_key, channel, address, lang, area, ts, ts],
         )

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from bot.db import dialect
+
 SCHEMA = """
 create table if not exists notify_recipients (
     user_key text primary key,
@@ -130,17 +132,18 @@ create table if not exists notify_signup_counts (
 def migrate(db: sqlite_utils.Database) -> None:
     """Create the tables if missing (idempotent: an older database upgrades in place).
 
-    Also turns on secure_delete for this connection: a deleted address or sign-up
-    is overwritten on disk, not left readable in a free page of the file."""
-    db.conn.execute("PRAGMA secure_delete = ON")
+    Also turns on secure_delete for this connection (SQLite): a deleted address or
+    sign-up is overwritten on disk, not left readable in a free page of the file.
+    The same SCHEMA serves PostgreSQL (`bot.db` translates its two differences)."""
+    if dialect(db) == "sqlite":
+        db.conn.execute("PRAGMA secure_delete = ON")
     db.conn.executescript(SCHEMA)
     for table in ("notify_deliveries", "notify_batches"):
         # `claimed_by` ("host pid" of the sender) came later: add it to older files.
-        columns = {row[1] for row in db.conn.execute(f"pragma table_info({table})")}
-        if "claimed_by" not in columns:
+        if "claimed_by" not in db.table(table).columns_dict:
             db.conn.execute(f"alter table {table} add column claimed_by text")
     # The evacuation sites a broadcast announces and its disaster type came later too.
-    columns = {row[1] for row in db.conn.execute("pragma table_info(notify_broadcasts)")}
+    columns = db.table("notify_broadcasts").columns_dict
     if "sites" not in columns:
         db.conn.execute("alter table notify_broadcasts add column sites text not null default '[]'")
     if "disaster" not in columns:

@@ -99,9 +99,9 @@ def open_sites(
     with store.lock:
         for s in sites:
             cur = store.db.conn.execute(
-                "insert or ignore into shelters_open (common_id, kind, name, address, lat,"
+                "insert into shelters_open (common_id, kind, name, address, lat,"
                 " lon, disasters, broadcast_id, opened, opened_by)"
-                " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing",
                 [
                     s["common_id"], s["kind"], s["name"], s.get("address") or "",
                     float(s["lat"]), float(s["lon"]), " ".join(s.get("disasters") or ()),

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import sqlite_utils
 
@@ -25,6 +26,7 @@ from bot.analytics.labels import METRICS, Label
 from bot.analytics.percent import percent
 from bot.analytics.tables import Table
 from bot.core.knowledge import KnowledgeBase
+from bot.db import PgDatabase
 from bot.storage import Store
 
 CHARTS = ("trend", "languages", "topics")
@@ -115,6 +117,13 @@ def cell(value: object) -> str:
 def reading(store: Store) -> Iterator[sqlite_utils.Database]:
     """A read-only connection of its own: counting a busy month must not hold the
     store's write lock, which the bot needs to log every answer (WAL lets both run)."""
+    if store.is_pg:  # a connection of its own there too
+        db = PgDatabase(str(store.path))
+        try:
+            yield cast(sqlite_utils.Database, db)
+        finally:
+            db.conn.close()
+        return
     file = str(store.db.execute("pragma database_list").fetchone()[2] or "")
     if not file:  # an in-memory database has no second connection
         with store.lock:

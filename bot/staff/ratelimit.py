@@ -89,14 +89,14 @@ class LoginLimiter:
             pairs = list(
                 self.store.db.query(
                     "select name, ip, count(*) as n from staff_login_failures where ts > ?"
-                    " group by name, ip having n >= ? order by name, ip",
+                    " group by name, ip having count(*) >= ? order by name, ip",
                     [since, MAX_FAILURES],
                 )
             )
             addresses = list(
                 self.store.db.query(
                     "select ip, count(*) as n from staff_login_failures where ts > ?"
-                    " group by ip having n >= ? order by ip",
+                    " group by ip having count(*) >= ? order by ip",
                     [since, MAX_PER_ADDRESS],
                 )
             )

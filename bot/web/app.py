@@ -43,11 +43,14 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
     bot = bot or Bot.load(settings.knowledge)
-    store = Store(settings.db_path)
+    url = settings.database_url  # from .env too; the environment variable wins in Store
+    store = Store(url._value if url else settings.db_path)
     protect(settings.secrets)  # masked in every log record (bot.logsafe)
-    throttle = throttle_from(settings.rate_burst, settings.rate_per_second)
+    throttle = throttle_from(settings.rate_burst, settings.rate_per_second, store)
     service = Service(bot, store, settings.secret_key._value.encode(), throttle=throttle)
-    new_chats = throttle_from(settings.new_chat_burst, settings.new_chat_per_minute / 60)
+    new_chats = throttle_from(
+        settings.new_chat_burst, settings.new_chat_per_minute / 60, store, scope="new-chat"
+    )
     webchat = WebChat(service, settings.cookie_secure, new_chats)
     channels: list[Any] = []
     routes: list[Route | Mount] = []
@@ -101,7 +104,7 @@ def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
         deadline. Off the event loop, on its own connection (bot.health)."""
         try:
             db = await asyncio.wait_for(
-                run_in_threadpool(health.probe, settings.db_path), health.DEADLINE
+                run_in_threadpool(health.probe, store.path), health.DEADLINE
             )
         except TimeoutError:
             db = "timeout"

@@ -238,8 +238,12 @@ def clock() -> Iterator[Clock]:
 
 @pytest.fixture(scope="module")
 def played(answering_bot: Bot, clock: Clock, tmp_path_factory: pytest.TempPathFactory) -> Played:
-    path = tmp_path_factory.mktemp("log") / "resbot.sqlite3"
-    store = Store(path)
+    return replay(answering_bot, clock, tmp_path_factory.mktemp("log") / "resbot.sqlite3")
+
+
+def replay(answering_bot: Bot, clock: Clock, target: Path | str) -> Played:
+    """Play the scenario into a fresh store at `target` (a SQLite file or a PostgreSQL URL)."""
+    store = Store(target)
     service = Service(answering_bot, store, SECRET)
     play(Scenario(service, clock))
-    return Played(path, store, service)
+    return Played(Path(str(target)), store, service)

@@ -33,10 +33,24 @@ import pytest
 from bot.analytics import Month, Report, build_report, load_indicators
 from bot.analytics.periods import Period
 from bot.analytics.stats import NONE, Unanswered, period_stats
-from tests.analytics.conftest import Played
+from bot.core.dialogue import Bot
+from tests.analytics.conftest import Clock, Played, replay
 
 KPI = Path(__file__).resolve().parents[2] / "knowledge" / "kpi.yaml"
 TRANSLATIONS = {"vi": 50, "pt": 49, "es": 48, "tl": 47, "en": 60, "zh": 46}
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def played(
+    request: pytest.FixtureRequest,
+    answering_bot: Bot,
+    clock: Clock,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Played:
+    """The story, logged on SQLite and on PostgreSQL: every number must be the same."""
+    if request.param == "sqlite":
+        return replay(answering_bot, clock, tmp_path_factory.mktemp("log") / "resbot.sqlite3")
+    return replay(answering_bot, clock, request.getfixturevalue("pg_cluster").new_database())
 
 
 @pytest.fixture(scope="module")

@@ -21,8 +21,9 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def scenario(tmp_path: Path, answering_bot: Bot, clock: Clock) -> Scenario:
-    return Scenario(Service(answering_bot, Store(tmp_path / "resbot.sqlite3"), SECRET), clock)
+def scenario(db_target: Path | str, answering_bot: Bot, clock: Clock) -> Scenario:
+    """On SQLite and on PostgreSQL."""
+    return Scenario(Service(answering_bot, Store(db_target), SECRET), clock)
 
 
 def texts(store: Store) -> list[str | None]:

@@ -375,6 +375,28 @@ def test_compose_file_mounts_the_database_volume_and_checks_health() -> None:
     assert 'CMD ["resbot", "serve", "--host", "0.0.0.0"]' in dockerfile
 
 
+def test_compose_pg_profile_runs_two_instances_on_postgresql_behind_a_proxy() -> None:
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    assert "profiles" not in services["resbot"]  # `docker compose up` stays the SQLite one
+    replicas = [services["resbot-a"], services["resbot-b"]]
+    for replica in replicas:
+        assert replica["profiles"] == ["pg"]
+        url = replica["environment"]["RESBOT_DATABASE_URL"]
+        assert url.startswith("postgresql://") and "@postgres:5432/" in url
+        assert replica["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert "/healthz" in " ".join(replica["healthcheck"]["test"])
+    assert services["postgres"]["profiles"] == ["pg"]
+    proxy = services["proxy"]
+    assert set(proxy["depends_on"]) == {"resbot-a", "resbot-b"}
+    mount = proxy["volumes"][0].split(":")[0]
+    conf = (REPO / mount).read_text(encoding="utf-8")
+    assert "server resbot-a:8000" in conf and "server resbot-b:8000" in conf
+    assert "non_idempotent" in conf  # a webhook failing on one instance goes to the other
+    assert "pg =" in (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    assert "'.[pg]'" in (REPO / "Dockerfile").read_text(encoding="utf-8")
+
+
 def test_docker_compose_config_is_valid(tmp_path: Path) -> None:
     exe = shutil.which("docker-compose")
     if exe is None:

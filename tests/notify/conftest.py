@@ -88,8 +88,12 @@ def fakes(served: tuple[FakeApi, str, FakeApi, str]) -> Fakes:
 
 
 @pytest.fixture()
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "notify.sqlite3")
+def store(db_target: Path | str) -> Iterator[Store]:
+    """A fresh store, on SQLite and on PostgreSQL (every test using it runs on both)."""
+    store = Store(db_target)
+    yield store
+    if store.is_pg:
+        store.close()
 
 
 def line_id(i: int) -> str:

@@ -29,8 +29,9 @@ HALL = Site("shelter", "S2", "由井市民センター", "東京都八王子市�
 
 
 @pytest.fixture()
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "opened.sqlite3")
+def store(db_target: Path | str) -> Store:
+    """On SQLite and on PostgreSQL (every test using it runs on both)."""
+    return Store(db_target)
 
 
 @pytest.fixture()
