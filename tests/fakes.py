@@ -29,7 +29,7 @@ class Call:
     method: str
     path: str
     body: dict[str, Any]
-    ts: float
+    ts: float  # time.monotonic(): the clock of the rate limiters it checks
     content_type: str = ""
     raw: bytes = b""  # the exact body, for binary uploads (rich menu images)
     headers: dict[str, str] = field(default_factory=dict)
@@ -114,7 +114,7 @@ def line_app(api: FakeApi) -> Starlette:
         body = await _body(request)
         ctype, raw = request.headers.get("content-type", ""), await request.body()
         headers = dict(request.headers)
-        call = Call(request.method, request.url.path, body, time.time(), ctype, raw, headers)
+        call = Call(request.method, request.url.path, body, time.monotonic(), ctype, raw, headers)
         retry_key = request.headers.get("x-line-retry-key")
         with api.lock:
             api.calls.append(call)
@@ -172,7 +172,7 @@ def telegram_app(api: FakeApi) -> Starlette:
         method = request.url.path.rsplit("/", 1)[1]
         if api.latency or api.jitter:
             await asyncio.sleep(api.leg())  # on its way to Telegram
-        call = Call(request.method, request.url.path, body, time.time())
+        call = Call(request.method, request.url.path, body, time.monotonic())
         with api.lock:
             api.calls.append(call)
             status, delay = api._next(request.url.path)

@@ -160,7 +160,7 @@ def test_a_reply_owed_past_the_stale_bound_is_resent_by_the_running_server(
         service.claims.stale_after = 0.5
         # Answered and logged in this process, but its reply task never ran.
         incoming = Incoming(kind="text", text="what day is plastic collection")
-        owed_at = time.time()
+        owed_at = time.monotonic()  # the clock of the fakes' Call.ts
         service.handle(
             "telegram", "5151", incoming, "tg:late", reply_owed=True, reply_to={"chat_id": 5151}
         )
