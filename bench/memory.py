@@ -162,7 +162,7 @@ print(f"{'phase':<44}{'RSS +MiB':>9}{'traced +MiB':>10}{'RSS MiB':>9}{'s':>8}")
 phase("interpreter")
 import uvicorn, bot.cli, bot.web.app, bot.channels.line
 print("  resbot from", Path(bot.__file__).parent)
-phase("imports of resbot serve (web app, LINE SDK)")
+phase("imports of resbot serve (web app, LINE channel)")
 from bot.core.knowledge import load_knowledge
 kb = load_knowledge()
 phase("knowledge load")
