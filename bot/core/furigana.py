@@ -13,7 +13,8 @@ from pathlib import Path
 import yaml
 
 from .counters import counter_rules, read_number_group
-from .normalize import japanese_tagger, kata_to_hira
+from .normalize import kata_to_hira
+from .tagging import words as tagged
 
 _KANJI_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆]")
 _OPEN_BRACKET_RE = re.compile(r"[(（]\s*$")
@@ -64,7 +65,7 @@ def _plain(text: str, before: str = "") -> list[Segment]:
     # Adjacent all-kanji words form one group (日本語 -> 日本語(にほんご)), which reads
     # better in chat than a bracket after every part of a compound.
     groups: list[list[str]] = []  # [white_space, surface, reading]
-    words = list(japanese_tagger()(text))
+    words = tagged(text)
     surfaces = [w.surface for w in words]
     spaced = [bool(w.white_space) for w in words]
     rules = counter_rules()
@@ -85,7 +86,7 @@ def _plain(text: str, before: str = "") -> list[Segment]:
         consumed = start + len(word.surface)
         i += 1
         surface = word.surface
-        kana = getattr(word.feature, "kana", None)
+        kana = word.kana
         reading = kata_to_hira(kana) if kana and kana != "*" else ""
         if surface == "方" and rules.kata_before.search(context):
             reading = "かた"  # 外国人の方: a person, not a direction
