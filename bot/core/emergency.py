@@ -36,6 +36,8 @@ class _Word:
     lang: str
 
     def found_in(self, folded: str) -> bool:
+        if self.folded not in folded:  # the common case, decided without building strings
+            return False
         if self.folded.isascii():
             return f" {self.folded} " in f" {folded} "
         return self.folded in folded
