@@ -8,6 +8,7 @@ curated word list (`data/emergency_words.yaml`) is checked before anything else.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -58,7 +59,16 @@ def _words() -> dict[str, tuple[_Word, ...]]:
     return out
 
 
+@lru_cache(maxsize=16)
+def _any_word(kind: str) -> re.Pattern[str]:
+    """Every word of a kind as one regex: the text contains none of them in most
+    messages, which one C-level scan settles (issue 18)."""
+    return re.compile("|".join(re.escape(w.folded) for w in _words()[kind]) or r"(?!)")
+
+
 def _hits(kind: str, folded: str) -> list[_Word]:
+    if _any_word(kind).search(folded) is None:  # no word even as a substring
+        return []
     return [w for w in _words()[kind] if w.found_in(folded)]
 
 

@@ -8,6 +8,7 @@ Words the analyzer reads wrongly go into the knowledge folder's `readings.yaml`.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -132,15 +133,18 @@ def chat_form(segments: list[Segment]) -> str:
     return "".join(f"{t}({r})" if r else t for t, r in segments)
 
 
+@lru_cache(maxsize=16)
+def _override_re(words: tuple[str, ...]) -> re.Pattern[str]:
+    """The overrides as one regex, longest first; built once per set of words,
+    not on every reply (easy-Japanese replies are made at answer time)."""
+    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+
+
 def furigana(text: str, readings: dict[str, str] | None = None) -> list[Segment]:
     """`text` cut into segments with their readings: the chat form joins them with
     brackets, the staff preview renders <ruby> from them (no parsing back)."""
     readings = readings or {}
-    override_re = (
-        re.compile("|".join(re.escape(w) for w in sorted(readings, key=len, reverse=True)))
-        if readings
-        else None
-    )
+    override_re = _override_re(tuple(readings)) if readings else None
     out: list[Segment] = []
     for number, line in enumerate(text.split("\n")):
         if number:
