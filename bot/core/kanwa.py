@@ -3,10 +3,10 @@
 pykakasi unpickles its whole kanji-to-reading table (`kanwadict4.db`, 9.7 MB on
 disk) into Python dicts on first use: ~100 MiB resident for the life of the
 server (issue 18), although our texts use a few hundred kanji. The same table,
-split by leading character into a SQLite file, gives pykakasi exactly the same
-answers: it only ever calls `table.get(ord(first_char))`. The SQLite file is
-built once per pykakasi data file, in a child process (so the server never holds
-the unpickled table), in a cache folder (`RESBOT_CACHE_DIR`, else
+split by leading character into a file of blobs, gives pykakasi exactly the same
+answers: it only ever calls `table.get(ord(first_char))`. The split file
+(`bot.core.blobfile`) is built once per pykakasi data file, in a child process
+(so the server never holds the unpickled table), in a cache folder (`RESBOT_CACHE_DIR`, else
 `$XDG_CACHE_HOME/resbot`, else `~/.cache/resbot`). When anything here fails,
 pykakasi loads its table itself as before: slower memory, same answers.
 """
@@ -17,13 +17,13 @@ import hashlib
 import logging
 import os
 import pickle
-import sqlite3
 import subprocess
 import sys
-import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from . import blobfile
 
 log = logging.getLogger("resbot.kanwa")
 
@@ -31,18 +31,16 @@ LOADED_TABLES = 32  # leading characters kept unpickled: ~6 MiB; all of them wou
 
 
 class KanwaTable:
-    """The mapping pykakasi's `Kanwa` keeps in `_jisyo_table`, backed by SQLite."""
+    """The mapping pykakasi's `Kanwa` keeps in `_jisyo_table`, backed by a blob file."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-        self._lock = threading.Lock()  # pykakasi is called from the server's threadpool
+        self._file = blobfile.BlobFile(path)
         self.get = lru_cache(maxsize=LOADED_TABLES)(self._get)
 
     def _get(self, key: int, default: Any = None) -> Any:
-        with self._lock:
-            row = self._db.execute("SELECT value FROM kanwa WHERE key = ?", (key,)).fetchone()
-        return pickle.loads(row[0]) if row else default
+        blob = self._file.get(key)
+        return pickle.loads(blob) if blob is not None else default
 
 
 def cache_dir() -> Path:
@@ -62,24 +60,17 @@ def source_path() -> Path:
 def table_path(source: Path) -> Path:
     """The split table for this pykakasi data file (a new pykakasi, a new file)."""
     digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
-    return cache_dir() / f"kanwa-{digest}.sqlite3"
+    return cache_dir() / f"kanwa-{digest}.bin"
 
 
 def build(source: Path, target: Path) -> None:
     """Split the pickled table by leading character into `target` (atomically)."""
     with source.open("rb") as f:
         table = pickle.load(f)  # pykakasi's own packaged data file
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    db = sqlite3.connect(tmp)
-    db.execute("CREATE TABLE kanwa (key INTEGER PRIMARY KEY, value BLOB NOT NULL)")
-    db.executemany(
-        "INSERT INTO kanwa VALUES (?, ?)",
+    blobfile.write(
+        target,
         ((key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL)) for key, value in table.items()),
     )
-    db.commit()
-    db.close()
-    os.replace(tmp, target)
 
 
 def install() -> bool:

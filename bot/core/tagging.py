@@ -7,8 +7,8 @@ answer, the Japanese words of every question variant) touched ~110 MiB of them,
 although serving a day of questions touches far fewer (issue 18). Dropping the
 tagger does not give them back (fugashi keeps the dictionary mapped, measured).
 
-So while the knowledge base is loaded (`remembered()`), words come from a SQLite
-file in the cache folder (`bot.core.kanwa.cache_dir`), keyed by the text; only
+So while the knowledge base is loaded (`remembered()`), words come from a file
+(`bot.core.blobfile`) in the cache folder (`bot.core.kanwa.cache_dir`), keyed by the text; only
 texts not seen before (a new or edited entry) are tagged. The file's name holds
 the dictionary's identity (fugashi and unidic-lite versions, dictionary size), so
 another dictionary starts a new file; the words depend on nothing else. Questions
@@ -20,14 +20,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import sqlite3
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from . import blobfile
 from .normalize import japanese_tagger
 
 log = logging.getLogger("resbot.tagging")
@@ -52,31 +52,36 @@ def _tag(text: str) -> list[Word]:
 
 
 class WordStore:
-    """Words of texts tagged before, in SQLite; new ones are written on `close`."""
+    """Words of texts tagged before; new ones are added to the file on `close`."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path)
-        self.db.execute("CREATE TABLE IF NOT EXISTS words (key BLOB PRIMARY KEY, value TEXT)")
-        self.new: dict[bytes, str] = {}
+        self.path = path
+        self.file: blobfile.BlobFile | None = None
+        try:
+            self.file = blobfile.BlobFile(path) if path.exists() else None
+        except Exception as exc:  # a damaged file is replaced on `close`
+            log.warning("Japanese words file %s unreadable, starting anew: %s", path, exc)
+        self.new: dict[Hashable, bytes] = {}
 
     def words(self, text: str) -> list[Word]:
         key = hashlib.sha256(text.encode("utf-8")).digest()
-        if key in self.new:
-            return [Word(*w) for w in json.loads(self.new[key])]
-        row = self.db.execute("SELECT value FROM words WHERE key = ?", (key,)).fetchone()
-        if row is not None:
-            return [Word(*w) for w in json.loads(row[0])]
+        blob = self.new.get(key) or (self.file.get(key) if self.file else None)
+        if blob is not None:
+            return [Word(*w) for w in json.loads(blob)]
         words = _tag(text)
-        self.new[key] = json.dumps([[w.surface, w.white_space, w.pos1, w.kana] for w in words])
+        rows = [[w.surface, w.white_space, w.pos1, w.kana] for w in words]
+        self.new[key] = json.dumps(rows, ensure_ascii=False).encode("utf-8")
         return words
 
     def close(self) -> None:
         try:
-            with self.db:
-                self.db.executemany("INSERT OR REPLACE INTO words VALUES (?, ?)", self.new.items())
+            if self.new:
+                both: dict[Hashable, bytes] = dict(self.file.items()) if self.file else {}
+                both.update(self.new)
+                blobfile.write(self.path, both.items())
         finally:
-            self.db.close()
+            if self.file:
+                self.file.close()
 
 
 _store: ContextVar[WordStore | None] = ContextVar("resbot_word_store", default=None)
@@ -88,7 +93,7 @@ def store_path() -> Path:
     dic = japanese_tagger().dictionary_info[0]
     versions = [metadata.version("fugashi"), metadata.version("unidic-lite")]
     identity = "|".join([*versions, dic["filename"], str(dic["size"])])
-    return cache_dir() / f"words-{hashlib.sha256(identity.encode()).hexdigest()[:16]}.sqlite3"
+    return cache_dir() / f"words-{hashlib.sha256(identity.encode()).hexdigest()[:16]}.bin"
 
 
 @contextmanager
@@ -118,6 +123,6 @@ def words(text: str) -> list[Word]:
         return _tag(text)
     try:
         return store.words(text)
-    except sqlite3.Error as exc:
+    except (OSError, ValueError) as exc:
         log.warning("Japanese words store unreadable, tagging directly: %s", exc)
         return _tag(text)

@@ -65,7 +65,7 @@ def test_the_disk_table_gives_the_same_readings_in_far_less_memory(tmp_path: Pat
     stock = convert("stock", texts, tmp_path)
     assert ours["out"] == stock["out"]
     assert again["out"] == stock["out"]
-    assert list(tmp_path.glob("kanwa-*.sqlite3"))
+    assert list(tmp_path.glob("kanwa-*.bin"))
     # pykakasi's own table is ~100 MiB of Python objects; ours holds a few tables.
     assert int(str(stock["rss_kib"])) - int(str(again["rss_kib"])) > 60 * 1024
 

@@ -33,9 +33,9 @@ def test_remembered_words_are_the_tagger_s_words(
     direct = [tagging.words(t) for t in texts]  # outside `remembered`: the tagger
     with tagging.remembered():
         filled = [tagging.words(t) for t in texts]
-    assert tagging.WordStore(tagging.store_path()).db.execute(
-        "SELECT count(*) FROM words"
-    ).fetchone()[0] == len(set(texts))
+    stored = tagging.WordStore(tagging.store_path())
+    assert stored.file is not None and len(stored.file.index) == len(set(texts))
+    stored.close()
     with tagging.remembered():
         read = [tagging.words(t) for t in texts]
         edited = tagging.words(texts[0] + "燃えるごみ")
