@@ -19,8 +19,11 @@ RUN pip install . && rm -rf build ./*.egg-info
 # The city's knowledge base; mount another folder over it to serve a different city.
 COPY knowledge ./knowledge
 
+# RESBOT_CACHE_DIR: derived files that keep memory low (bot/core/kanwa.py,
+# bot/core/tagging.py), in the volume so a re-created container reuses them.
 ENV RESBOT_KNOWLEDGE=/app/knowledge \
     RESBOT_DB=/data/resbot.sqlite3 \
+    RESBOT_CACHE_DIR=/data/cache \
     RESBOT_PORT=8000
 
 USER resbot
