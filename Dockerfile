@@ -29,8 +29,11 @@ RUN pip install '.[pg]' && rm -rf build ./*.egg-info
 # translations/ folders over /app/knowledge and /app/translations.
 COPY knowledge ./knowledge
 
+# RESBOT_CACHE_DIR: derived files that keep memory low (bot/core/kanwa.py,
+# bot/core/tagging.py), in the volume so a re-created container reuses them.
 ENV RESBOT_KNOWLEDGE=/app/knowledge \
     RESBOT_DB=/data/resbot.sqlite3 \
+    RESBOT_CACHE_DIR=/data/cache \
     RESBOT_PORT=8000
 
 USER resbot

@@ -88,6 +88,10 @@ async def drive(server: Server, start: int, count: int, senders: int = 4) -> int
 
 
 def serve_rss(args: argparse.Namespace) -> None:
+    # The 50 browser sessions all come from 127.0.0.1: the per-address limit on new
+    # web chats (RESBOT_NEW_CHAT_*) would refuse most of them with 429 and leave
+    # ~13% of the mix unanswered. Memory is measured on answered requests.
+    os.environ["RESBOT_NEW_CHAT_PER_MINUTE"] = "0"
     api = FakeApi()
     with Served(line_app(api)) as fake, tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
@@ -162,7 +166,7 @@ print(f"{'phase':<44}{'RSS +MiB':>9}{'traced +MiB':>10}{'RSS MiB':>9}{'s':>8}")
 phase("interpreter")
 import uvicorn, bot.cli, bot.web.app, bot.channels.line
 print("  resbot from", Path(bot.__file__).parent)
-phase("imports of resbot serve (web app, LINE SDK)")
+phase("imports of resbot serve (web app, LINE channel)")
 from bot.core.knowledge import load_knowledge
 kb = load_knowledge()
 phase("knowledge load")

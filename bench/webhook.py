@@ -1,6 +1,6 @@
 """Signed LINE webhooks: a bare Starlette echo app and `resbot serve`, side by side.
 
-Starts a fake LINE API (the real SDK client replies to it over HTTP), the bare
+Starts a fake LINE API (resbot replies to it over HTTP), the bare
 echo app (bench/bare_app.py) and `resbot serve` as separate processes on the
 same uvicorn, then sends signed text-message webhooks with 1 and 10 concurrent
 senders to each in turn. Prints, per server and level, requests/s, p50/p99

@@ -31,6 +31,7 @@ from .shelter_flow import TOPIC as SHELTER_TOPIC
 from .shelter_flow import ShelterFlow
 from .signup_flow import SignupFlow
 from .subscribe_flow import SubscribeFlow
+from .tagging import remembered
 from .topics import national_numbers
 from .types import Button, Incoming, Reply, Result, Session, fit_buttons
 
@@ -119,7 +120,8 @@ class Bot:
                             roman = romaji(q)
                             variants.append(Variant(entry.id, lang, roman, normalize(roman)))
         variants += self._out_of_scope_variants(kb.root / "out_of_scope.yaml")
-        self.index = Index(variants)
+        with remembered():  # the variants' Japanese words from disk (bot.core.tagging)
+            self.index = Index(variants)
         data = GarbageData.load(kb.root)
         self.garbage = GarbageFlow(self, data.warm()) if data.available else None
         self.lexicon = Lexicon.build((v.lang, v.text) for v in variants)

@@ -8,12 +8,14 @@ Words the analyzer reads wrongly go into the knowledge folder's `readings.yaml`.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from .counters import counter_rules, read_number_group
-from .normalize import japanese_tagger, kata_to_hira
+from .normalize import kata_to_hira
+from .tagging import words as tagged
 
 _KANJI_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆]")
 _OPEN_BRACKET_RE = re.compile(r"[(（]\s*$")
@@ -64,7 +66,7 @@ def _plain(text: str, before: str = "") -> list[Segment]:
     # Adjacent all-kanji words form one group (日本語 -> 日本語(にほんご)), which reads
     # better in chat than a bracket after every part of a compound.
     groups: list[list[str]] = []  # [white_space, surface, reading]
-    words = list(japanese_tagger()(text))
+    words = tagged(text)
     surfaces = [w.surface for w in words]
     spaced = [bool(w.white_space) for w in words]
     rules = counter_rules()
@@ -85,7 +87,7 @@ def _plain(text: str, before: str = "") -> list[Segment]:
         consumed = start + len(word.surface)
         i += 1
         surface = word.surface
-        kana = getattr(word.feature, "kana", None)
+        kana = word.kana
         reading = kata_to_hira(kana) if kana and kana != "*" else ""
         if surface == "方" and rules.kata_before.search(context):
             reading = "かた"  # 外国人の方: a person, not a direction
@@ -131,15 +133,18 @@ def chat_form(segments: list[Segment]) -> str:
     return "".join(f"{t}({r})" if r else t for t, r in segments)
 
 
+@lru_cache(maxsize=16)
+def _override_re(words: tuple[str, ...]) -> re.Pattern[str]:
+    """The overrides as one regex, longest first; built once per set of words,
+    not on every reply (easy-Japanese replies are made at answer time)."""
+    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+
+
 def furigana(text: str, readings: dict[str, str] | None = None) -> list[Segment]:
     """`text` cut into segments with their readings: the chat form joins them with
     brackets, the staff preview renders <ruby> from them (no parsing back)."""
     readings = readings or {}
-    override_re = (
-        re.compile("|".join(re.escape(w) for w in sorted(readings, key=len, reverse=True)))
-        if readings
-        else None
-    )
+    override_re = _override_re(tuple(readings)) if readings else None
     out: list[Segment] = []
     for number, line in enumerate(text.split("\n")):
         if number:

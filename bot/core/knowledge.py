@@ -31,6 +31,7 @@ from .city import CityProfile, fill, load_city
 from .furigana import add_furigana, load_readings
 from .langs import LANGS, SOURCE_LANG, TARGET_LANGS
 from .layout import content_files, translations_dir
+from .tagging import remembered
 from .topics import TopicCatalogue, load_topics
 
 FIELDS = ("title", "questions", "answer")
@@ -217,8 +218,9 @@ def load_knowledge(root: Path | None = None, *, furigana: bool = True) -> Knowle
                     entry.questions[lang] = [q.strip() for q in text.split("\n") if q.strip()]
     readings = load_readings(root / "readings.yaml")
     if furigana:
-        for entry in entries.values():
-            entry.ruby_answer = add_furigana(entry.answer[SOURCE_LANG], readings)
+        with remembered():  # MeCab's dictionary pages stay out of memory (bot.core.tagging)
+            for entry in entries.values():
+                entry.ruby_answer = add_furigana(entry.answer[SOURCE_LANG], readings)
     else:
         for entry in entries.values():
             entry.ruby_answer = entry.answer[SOURCE_LANG]

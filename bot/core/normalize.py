@@ -103,9 +103,13 @@ def tokens(folded: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def kakasi() -> Any:
-    """The one pykakasi converter (romaji, readings); its dictionaries load on first use."""
+    """The one pykakasi converter (romaji, readings); its dictionaries load on first
+    use, the large kanji one read from disk as needed (bot.core.kanwa)."""
     import pykakasi
 
+    from .kanwa import install
+
+    install()
     return pykakasi.kakasi()  # type: ignore[no-untyped-call]
 
 

@@ -21,7 +21,8 @@ from itertools import pairwise
 import numpy as np
 from rapidfuzz import fuzz
 
-from .normalize import MAX_INPUT_CHARS, has_kana, is_cjk_char, japanese_tagger, normalize
+from .normalize import MAX_INPUT_CHARS, has_kana, is_cjk_char, normalize
+from .tagging import words as tagged
 
 W_VARIANT = 0.55
 W_ENTRY = 0.30
@@ -38,8 +39,8 @@ _SKIP_POS = ("助詞", "助動詞", "補助記号", "記号", "空白")
 def japanese_words(raw: str) -> list[str]:
     """Content words of Japanese text (fugashi), folded: particles carry no topic."""
     out = []
-    for word in japanese_tagger()(unicodedata.normalize("NFKC", raw)):
-        if word.feature.pos1 in _SKIP_POS:
+    for word in tagged(unicodedata.normalize("NFKC", raw)):
+        if word.pos1 in _SKIP_POS:
             continue
         folded = normalize(word.surface)
         if folded:

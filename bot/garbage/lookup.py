@@ -161,6 +161,13 @@ class AreaIndex:
                 areas.append(k.area)
         self._ja_choices = [k.key for k in self.ja]
         self._latin_choices = [k.key for k in self.latin]
+        # The keys `named_in` looks for in a sentence: two kanji or three characters
+        # at least (shorter ones are inside too many words); chosen once, not per message.
+        self._sentence_keys = [
+            (k.key, k.area)
+            for k in self.ja
+            if len(k.key) >= 3 or (len(k.key) == 2 and _KANJI_RE.search(k.key))
+        ]
 
     def match(self, text: str, limit: int = 8) -> list[str]:
         """Area names the text may mean, best first: one = sure, several = ask, none = unknown.
@@ -209,13 +216,11 @@ class AreaIndex:
         folded = normalize(text)
         compact = folded.replace(" ", "")
         best: list[tuple[int, str, str]] = []  # (length, area, what follows the name)
-        for k in self.ja:
-            size = len(k.key)
-            if size < 2 or (size < 3 and not _KANJI_RE.search(k.key)):
-                continue
-            at = compact.find(k.key)
+        for key, area in self._sentence_keys:
+            at = compact.find(key)
             if at >= 0:
-                best.append((size, k.area, compact[at + size : at + size + 6]))
+                size = len(key)
+                best.append((size, area, compact[at + size : at + size + 6]))
         words = tokens(folded)
         for a in range(len(words)):
             for b in range(a + 1, min(len(words), a + 3) + 1):

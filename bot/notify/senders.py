@@ -8,23 +8,19 @@ buckets of `limits`; 403 means the resident blocked the bot. A Telegram timeout
 while waiting for the answer may have delivered the message, and Telegram has
 no retry key, so it is not retried (failed, "delivery unknown"); timeouts before
 the request left (connect, pool) and 5xx answers are retried.
+
+line-bot-sdk is imported when a LINE sender starts, not with this module: the
+outbox is built in every server with LINE on, and the SDK's model classes cost
+~45 MiB resident that a server which never pushes should not carry (issue 18).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
-from linebot.v3.messaging import (
-    AsyncApiClient,
-    AsyncMessagingApi,
-    Configuration,
-    MulticastRequest,
-    PushMessageRequest,
-)
-from linebot.v3.messaging.exceptions import ApiException
 
 from bot.channels.line import api_client, render
 from bot.core.types import Reply
@@ -32,6 +28,9 @@ from bot.core.types import Reply
 from . import retry
 from .limits import Limits
 from .retry import Classifier, RetryPolicy
+
+if TYPE_CHECKING:
+    from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi
 
 
 @dataclass(frozen=True)
@@ -47,15 +46,23 @@ def describe(exc: BaseException) -> str:
 
 
 # ---------------------------------------------------------------------- LINE
+def _api_exception() -> Any:
+    """The SDK's ApiException; the SDK is loaded once a LINE sender has started."""
+    from linebot.v3.messaging.exceptions import ApiException
+
+    return ApiException
+
+
 def _line_transient(exc: BaseException) -> bool:
-    if isinstance(exc, ApiException):
-        return exc.status == 429 or (exc.status or 0) >= 500
+    if isinstance(exc, _api_exception()):
+        status = getattr(exc, "status", None) or 0
+        return status == 429 or status >= 500
     # With the retry key even a timeout after delivery is safe to repeat.
     return isinstance(exc, TimeoutError | aiohttp.ClientError)
 
 
 def _line_retry_after(exc: BaseException) -> float | None:
-    headers = getattr(exc, "headers", None) if isinstance(exc, ApiException) else None
+    headers = getattr(exc, "headers", None) if isinstance(exc, _api_exception()) else None
     value = headers.get("Retry-After") if headers else None
     try:
         return float(value) if value is not None else None
@@ -77,7 +84,8 @@ class LineSender:
         policy: RetryPolicy | None = None,
         timeout: float = 30.0,
     ) -> None:
-        self.configuration = Configuration(access_token=access_token, host=api_base)
+        self.access_token = access_token
+        self.api_base = api_base
         self.limits = limits or Limits()
         self.policy = policy or RetryPolicy()
         self.timeout = aiohttp.ClientTimeout(total=timeout)
@@ -85,7 +93,10 @@ class LineSender:
         self.api: AsyncMessagingApi | None = None
 
     async def start(self) -> None:
-        self.client = api_client(self.configuration)
+        from linebot.v3.messaging import AsyncMessagingApi, Configuration
+
+        configuration = Configuration(access_token=self.access_token, host=self.api_base)
+        self.client = api_client(configuration)
         self.api = AsyncMessagingApi(self.client)
 
     async def close(self) -> None:
@@ -98,7 +109,9 @@ class LineSender:
         if len(to) > self.limits.line_multicast_max:
             raise ValueError(f"a multicast names at most {self.limits.line_multicast_max}")
         assert self.api is not None, "LineSender.start() was not called"
-        api = self.api
+        from linebot.v3.messaging import MulticastRequest
+
+        api, api_exception = self.api, _api_exception()
         request = MulticastRequest(to=to, messages=render(replies))
 
         async def once() -> None:
@@ -106,7 +119,7 @@ class LineSender:
                 await api.multicast(
                     request, x_line_retry_key=retry_key, _request_timeout=self.timeout
                 )
-            except ApiException as exc:
+            except api_exception as exc:
                 if exc.status != 409:  # 409: this retry key was accepted before
                     raise
 
@@ -114,7 +127,9 @@ class LineSender:
 
     async def push(self, to: str, replies: list[Reply], retry_key: str) -> Outcome:
         assert self.api is not None, "LineSender.start() was not called"
-        api = self.api
+        from linebot.v3.messaging import PushMessageRequest
+
+        api, api_exception = self.api, _api_exception()
         request = PushMessageRequest(to=to, messages=render(replies))
 
         async def once() -> None:
@@ -122,7 +137,7 @@ class LineSender:
                 await api.push_message(
                     request, x_line_retry_key=retry_key, _request_timeout=self.timeout
                 )
-            except ApiException as exc:
+            except api_exception as exc:
                 if exc.status != 409:
                     raise
 
@@ -131,7 +146,7 @@ class LineSender:
     async def _outcome(self, once: Callable[[], Awaitable[None]]) -> Outcome:
         try:
             await retry.call(once, self.policy, LINE_ERRORS)
-        except (TimeoutError, ApiException, aiohttp.ClientError) as exc:
+        except (TimeoutError, _api_exception(), aiohttp.ClientError) as exc:
             return Outcome("failed", describe(exc))
         return Outcome("sent")
 
