@@ -337,6 +337,23 @@ class PgDatabase:
     def executescript(self, script: str) -> None:
         self.conn.executescript(script)
 
+    def create_search_path_schema(self) -> None:
+        """Create the schema the URL's `search_path` names first if it is missing
+        (a city of a several-city install, bot.install): tables go there."""
+        row = self.conn._alive().execute("select current_schema()").fetchone()
+        if row is not None and row[0] is not None:
+            return
+        path = self.conn._alive().execute("show search_path").fetchone()[0]
+        first = str(path).split(",")[0].strip().strip('"')
+        if first and first != "$user":
+            self.conn._alive().execute(sql_ident_create(first))
+
+
+def sql_ident_create(schema: str) -> Any:
+    from psycopg import sql
+
+    return sql.SQL("create schema if not exists {}").format(sql.Identifier(schema))
+
 
 def dialect(db: object) -> str:
     """ "postgresql" for a `PgDatabase`, else "sqlite"."""

@@ -60,7 +60,8 @@ class Store:
     RESBOT_DATABASE_URL, which wins) selects PostgreSQL instead."""
 
     def __init__(self, path: Path | str) -> None:
-        url = database_url() or (str(path) if pg.is_pg_url(path) else None)
+        # A URL given here wins (a city's schema in a several-city install, bot.install).
+        url = str(path) if pg.is_pg_url(path) else database_url()
         self.dialect = "postgresql" if url else "sqlite"
         self.path: Path | str = url or path
         if url is None and str(path) != ":memory:":
@@ -75,6 +76,7 @@ class Store:
                 self.db.conn.execute("begin")
                 try:
                     self.db.execute("select pg_advisory_xact_lock(?)", [MIGRATE_LOCK])
+                    cast(pg.PgDatabase, self.db).create_search_path_schema()
                     self._migrate()
                     self.db.conn.execute("commit")
                 except BaseException:

@@ -43,12 +43,16 @@ def write_json(report: Report, out: Path) -> list[Path]:
 
 
 def write_csv(report: Report, tables: list[Table], out: Path) -> list[Path]:
+    return write_tables_csv(stem(report), tables, out)
+
+
+def write_tables_csv(name: str, tables: list[Table], out: Path) -> list[Path]:
     """One file per table; UTF-8 with a BOM so Excel shows the Japanese right.
     Rows are records (no totals row): the sums are in the JSON and Excel exports."""
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for table in tables:
-        path = out / f"{stem(report)}-{table.name}.csv"
+        path = out / f"{name}-{table.name}.csv"
         with path.open("w", encoding="utf-8-sig", newline="") as f:
             writer = csv.writer(f)
             writer.writerow([c.key for c in table.columns])
@@ -60,12 +64,16 @@ def write_csv(report: Report, tables: list[Table], out: Path) -> list[Path]:
 
 
 def write_xlsx(report: Report, tables: list[Table], out: Path) -> list[Path]:
+    return write_tables_xlsx(stem(report), tables, out)
+
+
+def write_tables_xlsx(name: str, tables: list[Table], out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     wb = Workbook()
     wb.remove(wb.active)  # type: ignore[arg-type]
     for table in tables:
         _sheet(wb.create_sheet(table.sheet), table)
-    path = out / f"{stem(report)}.xlsx"
+    path = out / f"{name}.xlsx"
     wb.save(path)
     return [path]
 

@@ -205,6 +205,14 @@ def _unique_users(db: sqlite_utils.Database, bounds: dict[str, str]) -> int:
     return int(next(iter(db.query(sql, bounds)))["n"])
 
 
+def unique_user_keys(db: sqlite_utils.Database, period: Period) -> set[str]:
+    """The users counted in `unique_users`, to count them once across several
+    cities' logs (a Telegram account writing to two cities' bots is one person)."""
+    bounds = {"start": period.start, "end": period.end}
+    sql = f"select distinct user_key from interactions where {_QUESTIONS} and {_RETURNED}"
+    return {str(r["user_key"]) for r in db.query(sql, bounds)}
+
+
 def _distinct_users(db: sqlite_utils.Database, kind: str, bounds: dict[str, str]) -> int:
     sql = (
         "select count(distinct user_key) as n from interactions"

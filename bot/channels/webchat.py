@@ -87,11 +87,12 @@ class WebChat:
         body = {"lang": lang, "outcome": "ignored", "topic": None, "replies": replies}
         return JSONResponse(body, status_code=429, headers={"Retry-After": "60"})
 
-    def set_cookie(self, response: Response, sid: str) -> None:
+    def set_cookie(self, response: Response, sid: str, path: str = "/") -> None:
         response.set_cookie(
             COOKIE,
             sid,
             max_age=WEB_COOKIE_DAYS * 86400,
+            path=path,  # a city's own under /c/<id>/ in a several-city install
             httponly=True,
             samesite="lax",
             secure=self.cookie_secure,
@@ -143,7 +144,7 @@ class WebChat:
         assert result is not None  # no platform event id: never a redelivery
         response = JSONResponse(result_payload(result))
         if new:
-            self.set_cookie(response, sid)
+            self.set_cookie(response, sid, str(request.scope.get("root_path", "")) + "/")
         return response
 
 

@@ -38,13 +38,50 @@ def main_options(
             "--db", envvar="RESBOT_DB", help="SQLite database (default: var/resbot.sqlite3)."
         ),
     ] = None,
+    city: Annotated[
+        str | None,
+        typer.Option(
+            "--city",
+            envvar="RESBOT_CITY",
+            help="In a several-city install (cities.yaml): the city this command is about.",
+        ),
+    ] = None,
 ) -> None:
-    ctx.obj = Settings(knowledge=knowledge, db=db)
+    if city is None:
+        ctx.obj = Settings(knowledge=knowledge, db=db)
+        return
+    import os
+
+    from bot.install import InstallError, find_city, uses_postgresql
+    from bot.install import database_of as city_database
+
+    try:
+        chosen = find_city(city)
+    except InstallError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    target = city_database(chosen)
+    if uses_postgresql(target):
+        # Every command's Store reads RESBOT_DATABASE_URL: the city's schema.
+        os.environ["RESBOT_DATABASE_URL"] = str(target)
+    ctx.obj = Settings(knowledge=knowledge or chosen.knowledge, db=db or chosen.db, city=chosen)
 
 
 def _register() -> None:
     # Sub-commands live in their own modules; importing registers them on `app`.
-    from . import ask, chat, db, notify, platforms, report, retention, serve, staff, translate  # noqa: F401
+    from . import (  # noqa: F401
+        ask,
+        chat,
+        cities,
+        db,
+        notify,
+        platforms,
+        report,
+        retention,
+        serve,
+        staff,
+        translate,
+    )
     from .shelters_open import shelters_app  # `shelters`, with find / opened / close added
 
     app.add_typer(shelters_app, name="shelters")

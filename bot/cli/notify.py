@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from . import app
-from .context import settings
+from .context import server_settings, settings
 
 signups_app = typer.Typer(
     help="Sign-ups from the chat forms (volunteers, Japanese-class waiting list).\n\n"
@@ -42,11 +43,11 @@ def _store(ctx: typer.Context) -> Any:
 
 
 def _outbox(ctx: typer.Context, store: Any, stale_after: float | None = None) -> Any:
-    from bot.config import load_settings
     from bot.notify.outbox import outbox_from_settings
 
     cfg = settings(ctx)
-    conf = load_settings(".env", db_path=cfg.db_path, knowledge=cfg.knowledge_dir)
+    conf = server_settings(ctx)  # the city's platform secrets with --city
+    conf = replace(conf, db_path=cfg.db_path, knowledge=cfg.knowledge_dir)
     outbox = outbox_from_settings(store, conf)
     if outbox.line is None and outbox.telegram is None:
         typer.echo(

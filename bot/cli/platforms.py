@@ -13,9 +13,10 @@ from typing import Annotated
 
 import typer
 
-from bot.config import Settings, load_settings
+from bot.config import Settings
 
 from . import app
+from .context import server_settings
 
 line_app = typer.Typer(
     help="LINE setup: the rich menu.\n\nExample: resbot line rich-menu --dry-run",
@@ -36,6 +37,7 @@ def _fail(message: str, code: int) -> typer.Exit:
 
 @line_app.command("rich-menu")
 def rich_menu(
+    ctx: typer.Context,
     image_out: Annotated[
         Path | None,
         typer.Option(
@@ -79,7 +81,7 @@ def rich_menu(
     )
     from bot.channels.richmenu_image import render_png
 
-    conf = load_settings()
+    conf = server_settings(ctx)
     token = conf.line_access_token
     if image_out is None and not dry_run and token is None:
         raise _fail(
@@ -135,6 +137,7 @@ DropOption = Annotated[
 
 @telegram_app.command("set-webhook")
 def set_webhook(
+    ctx: typer.Context,
     url: Annotated[
         str | None,
         typer.Option("--url", help="Webhook URL (default: $PUBLIC_BASE_URL/telegram/webhook)."),
@@ -153,7 +156,7 @@ def set_webhook(
 
     from bot.channels import telegram_setup as tg
 
-    conf = load_settings()
+    conf = server_settings(ctx)
     token = _telegram_token(conf)
     if conf.telegram_secret_token is None:
         raise _fail(
@@ -188,7 +191,7 @@ def set_webhook(
 
 
 @telegram_app.command("set-commands")
-def set_commands() -> None:
+def set_commands(ctx: typer.Context) -> None:
     """Set the bot's "/" menu in every language: menu, nearest evacuation site, area, language.
 
     One setMyCommands call per language (ja vi pt es tl en zh) plus the default list
@@ -203,7 +206,7 @@ def set_commands() -> None:
     from bot.core.langs import LANGS
     from bot.core.phrases import load_phrases
 
-    conf = load_settings()
+    conf = server_settings(ctx)
     token = _telegram_token(conf)
     phrases = load_phrases()
 
@@ -220,7 +223,7 @@ def set_commands() -> None:
 
 
 @telegram_app.command("delete-webhook")
-def delete_webhook(drop_pending_updates: DropOption = False) -> None:
+def delete_webhook(ctx: typer.Context, drop_pending_updates: DropOption = False) -> None:
     """Stop Telegram from calling the webhook (for example before moving the server).
 
     Example: resbot telegram delete-webhook --drop-pending-updates
@@ -229,7 +232,7 @@ def delete_webhook(drop_pending_updates: DropOption = False) -> None:
 
     from bot.channels import telegram_setup as tg
 
-    conf = load_settings()
+    conf = server_settings(ctx)
     token = _telegram_token(conf)
     try:
         asyncio.run(

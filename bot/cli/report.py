@@ -112,4 +112,65 @@ def monthly(
         typer.echo(str(path))
 
 
+@report_app.command("install")
+def install(
+    month: Annotated[
+        str | None, typer.Option("--month", help="The month, YYYY-MM (default: last month).")
+    ] = None,
+    first: Annotated[
+        str | None, typer.Option("--from", help="First month of a range, YYYY-MM.")
+    ] = None,
+    last: Annotated[
+        str | None, typer.Option("--to", help="Last month of a range, YYYY-MM.")
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="json, csv or xlsx.")] = Format.json,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder to write to (JSON goes to stdout without it)."),
+    ] = None,
+    tz: Annotated[str, typer.Option("--tz", help="Months start in this time zone.")] = (
+        "Asia/Tokyo"
+    ),
+) -> None:
+    """Several cities in one install: every city's numbers and the install's,
+    side by side (counts add up; unique users are counted once across cities).
+
+    Example: resbot report install --month 2026-04 --format xlsx --out reports
+    """
+    from bot.analytics import Month
+    from bot.analytics.install import install_json, install_report, write_install
+    from bot.analytics.periods import Period
+    from bot.install import InstallError, database_of, load_cities
+    from bot.storage import Store
+
+    try:
+        cities = load_cities()
+        if not cities:
+            raise InstallError("no cities.yaml: this install serves one city (report monthly)")
+        if fmt is Format.png:
+            raise ValueError("an install report is json, csv or xlsx")
+        ZoneInfo(tz)
+        if month and (first or last):
+            raise ValueError("use either --month or --from/--to, not both")
+        if bool(first) != bool(last):
+            raise ValueError("a range needs both --from and --to")
+        if first and last:
+            start, end = Month.parse(first), Month.parse(last)
+        else:
+            start = Month.parse(month) if month else Month.of(datetime.now(UTC), tz).shift(-1)
+            end = start
+        if end < start:
+            raise ValueError(f"--to {end} is before --from {start}")
+    except (InstallError, ValueError, ZoneInfoNotFoundError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    dbs = {c.id: Store(database_of(c)).db for c in cities}
+    report = install_report(dbs, {c.id: c.name for c in cities}, Period(start, end, tz))
+    if fmt is Format.json and out is None:
+        typer.echo(install_json(report))
+        return
+    for path in write_install(report, fmt.value, out or Path(".")):
+        typer.echo(str(path))
+
+
 app.add_typer(report_app, name="report")

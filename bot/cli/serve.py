@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from . import app
-from .context import settings
+from .context import server_settings, settings
 
 
 @app.command("serve")
@@ -24,24 +24,38 @@ def serve(
 
     Configuration comes from the environment or .env (see README). With no
     LINE/Telegram tokens those routes stay off and the web chat works at once.
+    With a cities.yaml (several cities in one install) every city is served under
+    /c/<id>/; --city serves that one city alone (same paths).
 
     Example: resbot serve --port 8000
     """
     import uvicorn
+    from starlette.applications import Starlette
 
-    from bot.config import load_settings
+    from bot.install import InstallError, is_install, load_cities
     from bot.web.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     cfg = settings(ctx)
-    overrides: dict[str, object] = {}
-    if cfg.knowledge:
-        overrides["knowledge"] = cfg.knowledge
-    if cfg.db:
-        overrides["db_path"] = cfg.db
-    conf = load_settings(".env", **overrides)
-    asgi = create_app(conf)
-    typer.echo(f"resbot: web chat on http://{host or conf.host}:{port or conf.port}/")
+    conf = server_settings(ctx)
+    asgi: Starlette
+    if cfg.city is not None or is_install():
+        from bot.web.install import create_install_app
+
+        try:
+            cities = [cfg.city] if cfg.city is not None else load_cities()
+            asgi = create_install_app(cities)
+        except (InstallError, ValueError) as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(2) from exc
+        for city in cities:
+            typer.echo(
+                f"resbot: {city.id} ({city.name}) on"
+                f" http://{host or conf.host}:{port or conf.port}{city.prefix}/"
+            )
+    else:
+        asgi = create_app(conf)
+        typer.echo(f"resbot: web chat on http://{host or conf.host}:{port or conf.port}/")
     # No per-request access log by default: every event is already in the
     # interaction log, and formatting (and secret-masking) a line per request
     # costs throughput during a disaster spike. --access-log turns it on.

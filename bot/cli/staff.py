@@ -35,10 +35,16 @@ def _password(from_stdin: bool) -> str:
 
 
 def _accounts(ctx: typer.Context) -> Accounts:
+    """The database's accounts; in a several-city install the install's (with
+    --city: that city's view of them, bot.staff.accounts)."""
+    from bot.install import install_db, is_install
     from bot.staff.accounts import Accounts
     from bot.storage import Store
 
-    return Accounts(Store(settings(ctx).db_path))
+    cfg = settings(ctx)
+    if cfg.city is None and not is_install():
+        return Accounts(Store(cfg.db_path))
+    return Accounts(Store(install_db()), cfg.city.id if cfg.city else None)
 
 
 @staff_app.command("add")
@@ -49,6 +55,13 @@ def add(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from stdin (scripts).")
     ] = False,
+    install: Annotated[
+        bool,
+        typer.Option(
+            "--install",
+            help="Several-city install: an account of the whole install (every city).",
+        ),
+    ] = False,
 ) -> None:
     """Create a staff account; the password is asked twice (or read from stdin).
 
@@ -58,16 +71,30 @@ def add(
     Example: resbot staff add tanaka --role editor
 
     Example: printf '%s\\n' "$PW" | resbot staff add ci --role viewer --password-stdin
+
+    Several cities in one install: `resbot --city minato staff add ...` makes an
+    account of that city (it gets 403 on other cities' pages); `--install` one
+    that opens every city (a prefecture's international association).
     """
+    from bot.install import is_install
     from bot.staff.accounts import AccountError
     from bot.staff.roles import Role
 
+    city = settings(ctx).city
+    if is_install() and (city is None) == (not install):
+        typer.echo(
+            "several cities: say whose account this is, --city ID (one city's staff)"
+            " or --install (every city), not both",
+            err=True,
+        )
+        raise typer.Exit(2)
+    where = f"{city.prefix}/staff/login" if city else "/staff/login"
     try:
         account = _accounts(ctx).add(name, Role(role.value), _password(password_stdin))
     except AccountError as exc:
         typer.echo(f"not added: {exc}", err=True)
         raise typer.Exit(1) from exc
-    typer.echo(f"added {account.name} ({account.role}); log in at /staff/login")
+    typer.echo(f"added {account.name} ({account.role}); log in at {where}")
 
 
 @staff_app.command("list")
@@ -76,8 +103,10 @@ def list_accounts(ctx: typer.Context) -> None:
 
     Example: resbot staff list
     """
+    from bot.install import is_install
     from bot.staff.clock import local
 
+    several = is_install() or settings(ctx).city is not None
     accounts = _accounts(ctx).all()
     if not accounts:
         typer.echo("no staff accounts yet: resbot staff add NAME --role admin")
@@ -85,7 +114,8 @@ def list_accounts(ctx: typer.Context) -> None:
     for a in accounts:
         state = "active" if a.active else "disabled"
         login = local(a.last_login) or "never"
-        typer.echo(f"{a.name}\t{a.role}\t{state}\tlast login: {login}")
+        cities = f"\tcities: {a.cities}" if several else ""
+        typer.echo(f"{a.name}\t{a.role}\t{state}\tlast login: {login}{cities}")
 
 
 @staff_app.command("passwd")

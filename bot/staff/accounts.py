@@ -4,6 +4,12 @@ A wrong name costs the same hashing time as a wrong password, so login timing
 does not tell which names exist. Changing a password or disabling an account
 ends that person's sessions; a new password also ends a login lockout of the
 name (the person locked out is the one who asked for it).
+
+In a several-city install (bot.install) the accounts are the install's and each
+names the cities it may open; `Accounts(store, city)` is one city's view: it
+lists, changes and creates only that city's accounts, so a city's admin never
+manages (or even sees) another city's staff. An account with cities "*" is the
+install's (a prefecture's international association): it opens every city.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from .clock import iso, utcnow
 from .ratelimit import LoginLimiter
 from .roles import Role
 
+ALL_CITIES = "*"
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9_.-]{1,31}")
 MIN_PASSWORD = 10
 _hasher = PasswordHasher()
@@ -43,6 +50,15 @@ class Account:
     active: bool
     created: str
     last_login: str | None
+    cities: str = ALL_CITIES
+
+    def may_open(self, city: str | None) -> bool:
+        """May this account open the staff pages of `city` (None: a one-city install)?"""
+        return city is None or self.cities == ALL_CITIES or city in self.cities.split(",")
+
+    @property
+    def whole_install(self) -> bool:
+        return self.cities == ALL_CITIES
 
 
 def _account(row: dict[str, object]) -> Account:
@@ -52,6 +68,7 @@ def _account(row: dict[str, object]) -> Account:
         active=bool(row["active"]),
         created=str(row["created"]),
         last_login=str(row["last_login"]) if row.get("last_login") else None,
+        cities=str(row.get("cities") or ALL_CITIES),
     )
 
 
@@ -61,20 +78,34 @@ def check_password(password: str) -> None:
 
 
 class Accounts:
-    def __init__(self, store: Store) -> None:
+    """`city`: one city's view of an install's accounts (None: every account)."""
+
+    def __init__(self, store: Store, city: str | None = None) -> None:
         self.store = store
+        self.city = city
 
     def get(self, name: str) -> Account | None:
+        """The account of that name, whatever its cities (login, sessions)."""
         with self.store.lock:
             rows = list(self.store.db.query("select * from staff_users where name = ?", [name]))
         return _account(rows[0]) if rows else None
 
     def all(self) -> list[Account]:
+        """The accounts this view manages: one city's own, or all of them."""
         with self.store.lock:
             rows = list(self.store.db.query("select * from staff_users order by name"))
-        return [_account(r) for r in rows]
+        return [a for a in map(_account, rows) if self._manages(a)]
 
-    def add(self, name: str, role: Role, password: str) -> Account:
+    def _manages(self, account: Account) -> bool:
+        if self.city is None:
+            return True
+        return not account.whole_install and account.may_open(self.city)
+
+    def add(
+        self, name: str, role: Role, password: str, cities: str | None = None
+    ) -> Account:
+        """A new account; in a city's view it belongs to that city."""
+        cities = self.city if self.city is not None else (cities or ALL_CITIES)
         if not NAME_RE.fullmatch(name):
             raise AccountError(
                 "a name is 2-32 characters: lowercase letters, digits, '.', '_' or '-'"
@@ -93,6 +124,7 @@ class Accounts:
                     "created": now,
                     "updated": now,
                     "last_login": None,
+                    "cities": cities,
                 }
             )
         account = self.get(name)
@@ -101,9 +133,16 @@ class Accounts:
 
     def _require(self, name: str) -> Account:
         account = self.get(name)
-        if account is None:
+        if account is None or not self._manages(account):
             raise AccountError(f"no account named {name!r}")
         return account
+
+    def managed(self, name: str) -> Account | None:
+        """The account if this view manages it (None for another city's)."""
+        try:
+            return self._require(name)
+        except AccountError:
+            return None
 
     def set_password(self, name: str, password: str) -> None:
         self._require(name)
@@ -127,7 +166,14 @@ class Accounts:
             self.end_sessions(name)
 
     def _keep_an_admin(self, name: str) -> None:
-        others = [a for a in self.all() if a.role is Role.admin and a.active and a.name != name]
+        with self.store.lock:
+            rows = list(self.store.db.query("select * from staff_users"))
+        # An install admin (cities "*") keeps a city administrable too.
+        others = [
+            a
+            for a in map(_account, rows)
+            if a.role is Role.admin and a.active and a.name != name and a.may_open(self.city)
+        ]
         if not others:
             raise AccountError("this is the last active admin: make someone else admin first")
 

@@ -94,10 +94,13 @@ def staff_app(
     store: Store,
     cookie_secure: bool = False,
     notify: Callable[[], Notifier | None] | None = None,
+    city: str | None = None,
+    accounts_store: Store | None = None,
 ) -> Starlette:
     """The staff pages over the service's bot (reloaded in place after edits);
-    `notify` gives the server's notification loop (None: broadcasts cannot be sent)."""
-    staff = Staff(store, service, cookie_secure)
+    `notify` gives the server's notification loop (None: broadcasts cannot be sent);
+    `city` and `accounts_store`: one city of a several-city install (bot.install)."""
+    staff = Staff(store, service, cookie_secure, city=city, accounts_store=accounts_store)
     if notify is not None:
         staff.notify = notify
     app = Starlette(routes=staff_routes(staff))

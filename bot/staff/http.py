@@ -63,6 +63,11 @@ class Staff:
     # The server's notification loop (`app.state.notify`), read per request: it
     # starts with the app's lifespan, after the staff app is built.
     notify: Callable[[], Notifier | None] = field(default=lambda: None)
+    # A several-city install (bot.install): the city these pages are, and the
+    # install's store holding the accounts, sessions and login limits (one login
+    # for every city an account may open; the session cookie is then at "/").
+    city: str | None = None
+    accounts_store: Store | None = None
     accounts: Accounts = field(init=False)
     sessions: Sessions = field(init=False)
     limiter: LoginLimiter = field(init=False)
@@ -75,18 +80,32 @@ class Staff:
     flashes: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.accounts = Accounts(self.store)
+        logins = self.accounts_store or self.store
+        self.accounts = Accounts(logins, self.city)
         self.options = Options(self.store)
-        self.sessions = Sessions(
-            self.store, self.accounts, lambda: self.options.get("session_hours")
-        )
-        self.limiter = LoginLimiter(self.store)
+        self.sessions = Sessions(logins, self.accounts, lambda: self.options.get("session_hours"))
+        self.limiter = LoginLimiter(logins)
         self.audit = Audit(self.store)
         self.queue = Queue(self.store)
         # The folder the bot serves is the folder staff edit (and reload from).
         self.workspace = Workspace(lambda: self.service.bot.kb.root)
         self.reloader = Reloader(self.service)
         self.charts = Charts()
+
+    def cookie_path(self, request: Request) -> str:
+        return "/" if self.accounts_store is not None else base(request) + "/"
+
+    def city_refused(self, request: Request, session: StaffSession) -> Response | None:
+        """403 for an account of another city (an install's accounts are shared)."""
+        if session.account.may_open(self.city):
+            return None
+        return error(
+            self,
+            request,
+            403,
+            f"Your account ({session.account.name}) belongs to another city's staff: it may"
+            " not open this city's pages. / この 市の ページは 開けません。",
+        )
 
     async def reload(self) -> Reloaded:
         return await run_in_threadpool(self.reloader.reload)
@@ -169,6 +188,9 @@ def guarded(
         if session is None:
             return to_login(request)
         request.state.staff = session
+        refused = staff.city_refused(request, session)
+        if refused is not None:
+            return refused
         if not session.account.role.allows(role):
             return error(
                 staff,

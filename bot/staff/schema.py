@@ -37,6 +37,10 @@ def migrate(db: sqlite_utils.Database) -> None:
             pk="token_hash",
         )
         db.table("staff_sessions").create_index(["user"])
+    # The cities an account may open in a several-city install (bot.install):
+    # "*" for all (every account of a one-city install), else ids joined by ",".
+    if "cities" not in db.table("staff_users").columns_dict:
+        db.execute("alter table staff_users add column cities text not null default '*'")
     if not db.table("staff_login_failures").exists():
         db.table("staff_login_failures").create(
             {"id": int, "name": str, "ip": str, "ts": str}, pk="id"

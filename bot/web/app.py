@@ -25,6 +25,7 @@ from bot.clientaddr import parse_networks
 from bot.config import Settings
 from bot.core.dialogue import Bot
 from bot.core.langs import LANGS, NATIVE_NAMES
+from bot.install import City
 from bot.logsafe import protect
 from bot.notify.scheduler import start_scheduler
 from bot.service import Service
@@ -41,7 +42,16 @@ HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 
-def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
+def create_app(
+    settings: Settings,
+    bot: Bot | None = None,
+    *,
+    city: City | None = None,
+    accounts_store: Store | None = None,
+) -> Starlette:
+    """The whole server of one city. `city` and `accounts_store`: one city of a
+    several-city install, mounted at `city.prefix` (bot.web.install); its staff
+    log in with the install's accounts."""
     bot = bot or Bot.load(settings.knowledge)
     url = settings.database_url  # from .env too; the environment variable wins in Store
     store = Store(url._value if url else settings.db_path)
@@ -95,7 +105,11 @@ def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
         return templates.TemplateResponse(
             request,
             "chat.html",
-            {"langs": [(code, NATIVE_NAMES[code]) for code in LANGS]},
+            {
+                "langs": [(code, NATIVE_NAMES[code]) for code in LANGS],
+                "api": str(request.scope.get("root_path", "")) + "/api/chat",
+                "city": city.name if city else "",
+            },
         )
 
     async def healthz(request: Request) -> Response:
@@ -118,11 +132,18 @@ def create_app(settings: Settings, bot: Bot | None = None) -> Starlette:
             "line": settings.line_enabled,
             "telegram": settings.telegram_enabled,
         }
+        if city is not None:
+            body["city"] = city.id
         return JSONResponse(body, status_code=200 if healthy else 503)
 
     # Read per request: `app.state.notify` exists once the lifespan started.
     staff = staff_app(
-        service, store, settings.cookie_secure, lambda: getattr(app.state, "notify", None)
+        service,
+        store,
+        settings.cookie_secure,
+        lambda: getattr(app.state, "notify", None),
+        city=city.id if city else None,
+        accounts_store=accounts_store,
     )
     # Staff login limits count the client behind the proxy (bot.clientaddr).
     staff.state.trusted_proxies = parse_networks(settings.trusted_proxies)

@@ -52,7 +52,7 @@ class AdminViews:
     async def change_user(self, request: Request) -> Response:
         me = session_of(request).account.name
         name = request.path_params["name"]
-        account = self.staff.accounts.get(name)
+        account = self.staff.accounts.managed(name)  # never another city's
         if account is None:
             return error(self.staff, request, 404, "No such account.")
         action = await form_text(request, "action")

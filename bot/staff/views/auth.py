@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from ...clientaddr import client_address
 from ..http import Staff, base, form_text, new_token, page, redirect, session_of
-from ..sessions import COOKIE
+from ..sessions import COOKIE, StaffSession
 
 LOGIN_COOKIE = "resbot_staff_login"
 
@@ -65,7 +65,8 @@ class AuthViews:
 
     async def login_form(self, request: Request) -> Response:
         cookie = request.cookies.get(COOKIE)
-        if await run_in_threadpool(self.staff.sessions.get, cookie) is not None:
+        session = await run_in_threadpool(self.staff.sessions.get, cookie)
+        if session is not None and session.account.may_open(self.staff.city):
             return redirect(request, "/")
         return self._form(request)
 
@@ -104,13 +105,18 @@ class AuthViews:
                 name,
             )
         self.staff.limiter.succeeded(name, ip)
+        if not account.may_open(self.staff.city):
+            request.state.staff = None
+            refused = self.staff.city_refused(request, StaffSession(account, "", ""))
+            assert refused is not None
+            return refused
         token = await run_in_threadpool(self.staff.sessions.create, account, ip)
         target = _safe_next(request, await form_text(request, "next"))
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(
             COOKIE,
             token,
-            path=base(request) + "/",
+            path=self.staff.cookie_path(request),
             httponly=True,
             samesite="strict",
             secure=self.staff.cookie_secure,
@@ -122,7 +128,7 @@ class AuthViews:
         session_of(request)  # the guard checked the login and the CSRF token
         self.staff.sessions.end(request.cookies.get(COOKIE))
         response = redirect(request, "/login")
-        response.delete_cookie(COOKIE, path=base(request) + "/")
+        response.delete_cookie(COOKIE, path=self.staff.cookie_path(request))
         return response
 
     async def home(self, request: Request) -> Response:

@@ -72,7 +72,7 @@
 
   function send(body, shown) {
     if (shown) add("me", shown);
-    return fetch("/api/chat", {
+    return fetch(document.body.getAttribute("data-api") || "/api/chat", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       credentials: "same-origin",
