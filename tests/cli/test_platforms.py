@@ -414,3 +414,21 @@ def test_docker_compose_config_is_valid(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_set_webhook_of_a_city_uses_its_bot_and_its_path(
+    tg: FakeApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.install import add_city
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RESBOT_CITIES", str(tmp_path / "cities.yaml"))
+    add_city("aoba", "青葉市", REPO / "knowledge")
+    monkeypatch.setenv("CITY_AOBA_TELEGRAM_BOT_TOKEN", "777:AOBA-TOKEN")
+    monkeypatch.setenv("CITY_AOBA_TELEGRAM_SECRET_TOKEN", "aoba-secret-token")
+    res = runner.invoke(app, ["--city", "aoba", "telegram", "set-webhook"])
+    assert res.exit_code == 0, res.output
+    (call,) = tg.of("/setWebhook")
+    assert call.path == "/bot777:AOBA-TOKEN/setWebhook"
+    assert call.body["url"] == "https://bot.example.org/c/aoba/telegram/webhook"
+    assert call.body["secret_token"] == "aoba-secret-token"

@@ -77,3 +77,45 @@ def test_ask_in_vietnamese_tap_a_button_and_switch_language(server: str) -> None
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "webchat.png"), full_page=True)
         browser.close()
+
+
+@pytest.fixture()
+def two_cities(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A several-city install (bot.install): the shipped city twice, the second
+    with burnable garbage in 東町１丁目 on Tue/Fri instead of Mon/Thu."""
+    from bot.install import add_city, load_cities
+    from bot.web.install import create_install_app
+    from tests.conftest import REPO
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RESBOT_DATABASE_URL", raising=False)
+    monkeypatch.setenv("RESBOT_CITIES", str(tmp_path / "cities.yaml"))
+    add_city("aoba", "青葉市 (example)", REPO / "knowledge")
+    sakura = add_city("sakura", "桜市 (example)", REPO / "knowledge")
+    days = sakura.knowledge / "garbage" / "area_days.csv"
+    text = days.read_text(encoding="utf-8")
+    days.write_text(text.replace("東町１丁目,センターA,月 木,", "東町１丁目,センターA,火 金,"))
+    with Served(create_install_app(load_cities())) as served:
+        yield served.url
+
+
+def test_each_citys_web_chat_answers_from_its_own_calendar(two_cities: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for city, own, other in (("aoba", "月曜日", "火曜日"), ("sakura", "火曜日", "月曜日")):
+            page = browser.new_page(locale="ja-JP", viewport={"width": 390, "height": 844})
+            page.goto(f"{two_cities}/c/{city}/")
+            bot_messages = page.locator(".msg.bot")
+            expect(bot_messages.first).to_be_visible()
+            before = bot_messages.count()
+            page.get_by_label("Your question").fill("東町１丁目の燃えるごみは何曜日ですか")
+            page.keyboard.press("Enter")
+            expect(bot_messages.last).to_contain_text(own)  # the dates (after the area)
+            answer = " ".join(bot_messages.all_inner_texts()[before:])
+            assert own in answer and other not in answer, (city, answer)
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / f"webchat-{city}.png"), full_page=True)
+            page.close()
+        browser.close()
