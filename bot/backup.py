@@ -170,6 +170,9 @@ def backup_pg(url: str, dest: Path, *, overwrite: bool = False) -> str:
     `pg_restore --list` read it back and found resbot's tables in it."""
     import subprocess
 
+    from bot.install import schema_of
+
+    schema = schema_of(url)  # one city of a several-city install: its schema only
     tool, lister = shutil.which("pg_dump"), shutil.which("pg_restore")
     if tool is None or lister is None:
         raise BackupError("pg_dump/pg_restore not found: install PostgreSQL's client tools")
@@ -180,17 +183,16 @@ def backup_pg(url: str, dest: Path, *, overwrite: bool = False) -> str:
     partial.unlink(missing_ok=True)
     create_private(partial)
     try:
-        done = subprocess.run(
-            [tool, "--format=custom", "--no-owner", f"--file={partial}", f"--dbname={url}"],
-            capture_output=True,
-            text=True,
-        )
+        args = [tool, "--format=custom", "--no-owner", f"--file={partial}", f"--dbname={url}"]
+        if schema:
+            args.append(f"--schema={schema}")
+        done = subprocess.run(args, capture_output=True, text=True)
         if done.returncode != 0:
             raise BackupError(f"pg_dump failed: {done.stderr.strip()}")
         listed = subprocess.run([lister, "--list", str(partial)], capture_output=True, text=True)
         if listed.returncode != 0:
             raise BackupError(f"the dump does not read back: {listed.stderr.strip()}")
-        found = [t for t in TABLES if f"TABLE DATA public {t} " in listed.stdout]
+        found = [t for t in TABLES if f"TABLE DATA {schema or 'public'} {t} " in listed.stdout]
         if found != list(TABLES):
             raise BackupError(f"the dump lacks resbot's tables ({', '.join(TABLES)})")
     except BaseException:

@@ -172,6 +172,14 @@ def with_schema(url: str, schema: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
+def schema_of(url: str) -> str | None:
+    """The schema a URL made by `with_schema` is set to, else None."""
+    for key, value in parse_qsl(urlsplit(url).query):
+        if key == "options" and value.startswith("-csearch_path="):
+            return value.removeprefix("-csearch_path=").split(",")[0]
+    return None
+
+
 def _install_url(env_file: str) -> str | None:
     base = load_settings(env_file).database_url
     return str(base) if base else None

@@ -156,3 +156,25 @@ def test_one_city_view_of_the_accounts(here: Path) -> None:
     aoba.set_role("tanaka", Role.admin)
     aoba.set_role("tanaka", Role.editor)
     assert {a.name for a in accounts.all()} == {"pref", "tanaka", "suzuki"}
+
+
+def test_a_citys_backup_on_postgresql_dumps_its_schema_only(
+    here: Path, pg_cluster: Cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    from typer.testing import CliRunner
+
+    from bot.cli import app as cli_app
+
+    monkeypatch.setenv("RESBOT_DATABASE_URL", pg_cluster.new_database())
+    add_city("aoba", "青葉市", REPO / "knowledge")
+    add_city("sakura", "桜市", REPO / "knowledge")
+    aoba, sakura = (Store(database_of(c)) for c in load_cities())
+    assert aoba.claim("e1", "web", "u1", "text") and sakura.claim("e2", "web", "u2", "text")
+    dump = here / "aoba.dump"
+    done = CliRunner().invoke(cli_app, ["--city", "aoba", "db", "backup", str(dump)])
+    assert done.exit_code == 0, done.output
+    listed = subprocess.run(["pg_restore", "--list", str(dump)], capture_output=True, text=True)
+    assert "TABLE DATA city_aoba interactions" in listed.stdout
+    assert "city_sakura" not in listed.stdout
