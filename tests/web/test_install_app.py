@@ -23,6 +23,7 @@ from bot.analytics.install import install_report
 from bot.analytics.periods import Month, Period
 from bot.install import add_city, install_db, load_cities
 from bot.staff.accounts import Accounts
+from bot.staff.ratelimit import MAX_FAILURES, LoginLimiter
 from bot.staff.roles import Role
 from bot.storage import Store
 from bot.web.install import create_install_app
@@ -217,10 +218,15 @@ def test_staff_of_one_city_get_403_on_the_others_pages(install: TestClient) -> N
 
 
 def test_a_city_admin_sees_and_manages_only_its_own_accounts(install: TestClient) -> None:
+    limiter = LoginLimiter(Store(install_db()))
+    for _ in range(MAX_FAILURES):  # sakura's admin, and a guessed name, locked out
+        limiter.failed("sakura-admin", "192.0.2.7")
+        limiter.failed("nobody-here", "192.0.2.8")
     login(install, "aoba", "aoba-admin")
     users = install.get("/c/aoba/staff/admin/users").text
     assert "aoba-admin" in users
     assert "sakura-admin" not in users and "pref" not in users
+    assert "nobody-here" in users  # a guessed name's lock is everyone's business
     token = _CSRF.search(users)
     assert token
     res = install.post(

@@ -9,6 +9,7 @@ from starlette.responses import Response
 from ..accounts import AccountError
 from ..http import Staff, error, form_text, page, redirect, session_of
 from ..options import OPTIONS
+from ..ratelimit import Lock
 from ..roles import ROLE_HELP, Role
 
 
@@ -23,13 +24,21 @@ class AdminViews:
             "users.html",
             {
                 "accounts": self.staff.accounts.all(),
-                "locks": self.staff.limiter.locks(),
+                "locks": [lock for lock in self.staff.limiter.locks() if self._shown(lock)],
                 "roles": list(Role),
                 "role_help": ROLE_HELP,
                 "problem": problem,
             },
             status,
         )
+
+    def _shown(self, lock: Lock) -> bool:
+        """A city's admin sees the locks of its own names, of names no account has
+        (guesses) and of addresses, never another city's staff names."""
+        accounts = self.staff.accounts
+        if lock.name is None or accounts.city is None:
+            return True
+        return accounts.managed(lock.name) is not None or accounts.get(lock.name) is None
 
     async def users(self, request: Request) -> Response:
         return self._users(request)
