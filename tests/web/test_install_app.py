@@ -29,6 +29,7 @@ from bot.storage import Store
 from bot.web.install import create_install_app
 from tests.conftest import REPO
 from tests.fakes import FakeApi, Served, line_app, telegram_app
+from tests.pg import Cluster
 
 PASSWORD = "correct horse battery"
 QUESTION = "東町１丁目の燃えるごみは何曜日ですか"
@@ -282,3 +283,32 @@ def test_healthz_covers_every_city(install: TestClient) -> None:
     res = install.get("/healthz")
     assert res.status_code == 200
     assert res.json()["cities"] == {"aoba": "ok", "sakura": "ok"}
+
+
+def test_two_cities_on_one_postgresql_answer_and_log_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_cluster: Cluster
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RESBOT_DATABASE_URL", pg_cluster.new_database())
+    monkeypatch.setenv("RESBOT_CITIES", str(tmp_path / "cities.yaml"))
+    add_city("aoba", "青葉市", REPO / "knowledge")
+    sakura = add_city("sakura", "桜市", REPO / "knowledge")
+    days = sakura.knowledge / "garbage" / "area_days.csv"
+    text = days.read_text(encoding="utf-8")
+    days.write_text(text.replace("東町１丁目,センターA,月 木,", "東町１丁目,センターA,火 金,"))
+    Accounts(Store(install_db())).add("aoba-admin", Role.admin, PASSWORD, cities="aoba")
+    with TestClient(create_install_app(load_cities())) as client:
+        for city, (own, other) in DAYS.items():
+            for _ in range(1 if city == "aoba" else 2):
+                web = TestClient(client.app)
+                reply = texts(web.post(f"/c/{city}/api/chat", json={"text": QUESTION}).json())
+                assert own in reply and other not in reply, (city, reply)
+        assert client.get("/healthz").json()["cities"] == {"aoba": "ok", "sakura": "ok"}
+        assert login(client, "aoba", "aoba-admin").status_code == 200
+        assert client.get("/c/sakura/staff/dashboard").status_code == 403
+        apps = client.app.state.cities  # type: ignore[attr-defined]
+        counts = {
+            cid: next(iter(app.state.store.db.query("select count(*) as n from interactions")))["n"]
+            for cid, app in apps.items()
+        }
+    assert counts["aoba"] > 0 and counts["sakura"] > counts["aoba"]
