@@ -82,7 +82,7 @@ def _params(values: list[str]) -> dict[str, str]:
 
 
 def _counts_line(counts: dict[str, int]) -> str:
-    keys = ("sent", "failed", "blocked", "cancelled", "skipped", "pending", "sending")
+    keys = ("sent", "failed", "blocked", "unknown", "cancelled", "skipped", "pending", "sending")
     return ", ".join(f"{k} {counts.get(k, 0)}" for k in keys)
 
 
@@ -178,12 +178,13 @@ def broadcast(
         bool, typer.Option("--resume", help="Finish pending deliveries (after a crash).")
     ] = False,
     stale_after: Annotated[
-        float,
+        float | None,
         typer.Option(
-            help="With --resume: seconds after which a claim whose sender cannot be checked"
-            " (another host) counts as interrupted; a dead process of this host's counts at once."
+            help="With --resume: seconds after its sender's last heartbeat a claim of"
+            " another instance or host counts as interrupted (default"
+            " RESBOT_NOTIFY_STALE_AFTER, 30); a dead process of this host's counts at once."
         ),
-    ] = 300.0,
+    ] = None,
     list_templates: Annotated[
         bool, typer.Option("--list-templates", help="List the templates and their values.")
     ] = False,

@@ -1,6 +1,6 @@
 """The delivery ledger: one row per (recipient, message), claimed before sending.
 
-    pending --claim--> sending --> sent | failed | blocked
+    pending --claim--> sending --> sent | failed | blocked | unknown
     pending --screen-> blocked (unfollowed) | cancelled (unsubscribed, data deleted)
                        | skipped (a reminder whose put-out time has passed)
 
@@ -9,12 +9,16 @@ only through an atomic claim, so two senders (the server's scheduler and a cron
 `resbot remind`) never take the same row. A Telegram row is claimed only once
 the rate limiter has let its request go (`next_telegram`, wait, `claim`), so
 `sending` means "the request may have left". Each claim records its sender
-("host pid"). After a crash, rows left `sending` are recovered at once when
-their sender is a dead process on this host, else once the claim is older than
-`stale_before`: a LINE batch is sent again with the SAME X-Line-Retry-Key (LINE
-answers 409 if it had accepted it, so nobody gets it twice); a Telegram message
-has no such key, so an interrupted one is marked failed ("delivery unknown")
-rather than risk a duplicate. Pending rows are simply picked up.
+(`owner()`: "RESBOT_INSTANCE pid", the instance defaulting to the host name), and
+the sender refreshes the claim stamps of the rows it holds while it runs
+(`heartbeat`). After a crash, rows left `sending` are recovered at once when
+their sender is a dead process on this host (or this very sender before it
+restarted), else once the stamp is older than `stale_before` (its heartbeat
+stopped: another instance died): a LINE batch is sent again with the SAME
+X-Line-Retry-Key (LINE answers 409 if it had accepted it, so nobody gets it
+twice); a Telegram message has no such key, so an interrupted one is marked
+`unknown` ("delivery unknown", counted apart in the reports) rather than risk a
+duplicate. Pending rows are simply picked up by any instance.
 """
 
 from __future__ import annotations
@@ -25,14 +29,22 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from bot.storage import Store, now_iso
 
 from .subscriptions import transaction
 
-STATUSES = ("pending", "sending", "sent", "failed", "blocked", "cancelled", "skipped")
-FINAL = ("sent", "failed", "blocked", "cancelled", "skipped")
+STATUSES = (
+    "pending", "sending", "sent", "failed", "blocked", "unknown", "cancelled", "skipped",
+)  # fmt: skip
+FINAL = ("sent", "failed", "blocked", "unknown", "cancelled", "skipped")
 LINE_MULTICAST_MAX = 500
+INSTANCE_ENV = "RESBOT_INSTANCE"
+UNKNOWN = "interrupted while sending: delivery unknown, not resent"
+# When this process started: a claim in its own name older than this was made by an
+# earlier process that had the same name (a restarted container's pid 1).
+PROCESS_STARTED = datetime.now(UTC)
 
 
 def iso(moment: datetime) -> str:
@@ -40,9 +52,15 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
+def instance() -> str:
+    """This instance's name: RESBOT_INSTANCE (unique per machine or container), else
+    the host name."""
+    return os.environ.get(INSTANCE_ENV, "").strip() or socket.gethostname()
+
+
 def owner() -> str:
-    """Who claims: "host pid" of this process."""
-    return f"{socket.gethostname()} {os.getpid()}"
+    """Who claims: "instance pid" of this process."""
+    return f"{instance()} {os.getpid()}"
 
 
 def owner_alive(claimed_by: str | None) -> bool | None:
@@ -65,7 +83,7 @@ def owner_alive(claimed_by: str | None) -> bool | None:
 @dataclass(frozen=True)
 class Recovery:
     batches: int = 0  # LINE batches to resend with their retry key
-    lost: int = 0  # Telegram messages marked failed (delivery unknown)
+    unknown: int = 0  # Telegram messages marked `unknown` (may or may not have arrived)
     waiting: dict[str, float] = field(default_factory=dict)  # live/unknown owner -> s left
 
 
@@ -153,40 +171,75 @@ def screen(store: Store, now: datetime) -> None:
 
 def recover(store: Store, stale_before: datetime) -> Recovery:
     """Settle rows left `sending` by a sender that died: at once when it was a process
-    of this host that is gone, else when the claim is older than `stale_before`.
-    Claims of a live (or uncheckable) sender that are not stale yet are left to it;
-    `waiting` says whose and how many seconds until they would count as stale."""
-    cutoff, ts = iso(stale_before), now_iso()
+    of this host that is gone (or this sender's name before this process started),
+    else when its claim stamp (refreshed by a live sender's `heartbeat`) is older
+    than `stale_before`. Claims of a live (or uncheckable) sender that are not stale
+    yet are left to it; `waiting` says whose and how many seconds until they would
+    count as stale."""
+    cutoff, ts, me = iso(stale_before), now_iso(), owner()
     with transaction(store):
         conn = store.db.conn
-        held = conn.execute(
-            "select claimed_by, max(claimed) from notify_deliveries where status = 'sending'"
-            " and channel = 'telegram' group by claimed_by union all"
-            " select claimed_by, max(updated) from notify_batches where state = 'sending'"
-            " group by claimed_by"
-        ).fetchall()
+        held = _held(conn)
         dead = sorted({str(o) for o, _ in held if o is not None and owner_alive(o) is False})
         marks = ", ".join("?" * len(dead))
+        # This sender's own name, claimed before this process started: a previous life.
+        mine = " or (claimed_by = ? and {} < ?)"
+        before = iso(PROCESS_STARTED)
         batches = conn.execute(
             "update notify_batches set state = 'retry', updated = ?"
-            f" where state = 'sending' and (updated <= ? or claimed_by in ({marks}))",
-            [ts, cutoff, *dead],
+            f" where state = 'sending' and (updated <= ? or claimed_by in ({marks})"
+            + mine.format("updated")
+            + ")",
+            [ts, cutoff, *dead, me, before],
         ).rowcount
         messages = conn.execute(
-            "update notify_deliveries set status = 'failed', updated = ?,"
-            " error = 'interrupted while sending: delivery unknown, not resent'"
+            "update notify_deliveries set status = 'unknown', updated = ?, error = ?"
             " where status = 'sending' and channel = 'telegram'"
-            f" and (claimed <= ? or claimed_by in ({marks}))",
-            [ts, cutoff, *dead],
+            f" and (claimed <= ? or claimed_by in ({marks})" + mine.format("claimed") + ")",
+            [ts, UNKNOWN, cutoff, *dead, me, before],
         ).rowcount
+        held = _held(conn)  # what is left to live (or not yet stale) senders
     waiting: dict[str, float] = {}
     for who, latest in held:
-        if who in dead or latest is None or latest <= cutoff:
+        if latest is None or latest <= cutoff:
             continue
         left = (datetime.fromisoformat(latest) - stale_before).total_seconds()
         name = str(who or "an unrecorded sender")
         waiting[name] = max(waiting.get(name, 0.0), left)
     return Recovery(batches, messages, waiting)
+
+
+def _held(conn: Any) -> list[tuple[str | None, str | None]]:
+    """(sender, its latest claim stamp) of every sender holding rows or batches."""
+    rows = conn.execute(
+        "select claimed_by, max(claimed) from notify_deliveries where status = 'sending'"
+        " and channel = 'telegram' group by claimed_by union all"
+        " select claimed_by, max(updated) from notify_batches where state = 'sending'"
+        " group by claimed_by"
+    ).fetchall()
+    return [(o, t) for o, t in rows]
+
+
+def heartbeat(store: Store, rows: Iterable[int], batches: Iterable[int]) -> None:
+    """Refresh the claim stamps of the rows and LINE batches this sender still holds,
+    so other instances see it alive however long a request (or its retries) takes."""
+    rows, batches, ts = sorted(rows), sorted(batches), now_iso()
+    if not rows and not batches:
+        return
+    with transaction(store):
+        conn = store.db.conn
+        if rows:
+            conn.execute(
+                "update notify_deliveries set claimed = ? where status = 'sending'"
+                f" and id in ({', '.join('?' * len(rows))})",
+                [ts, *rows],
+            )
+        if batches:
+            conn.execute(
+                "update notify_batches set updated = ? where state = 'sending'"
+                f" and id in ({', '.join('?' * len(batches))})",
+                [ts, *batches],
+            )
 
 
 def next_line_batch(store: Store, limit: int = LINE_MULTICAST_MAX) -> LineBatch | None:

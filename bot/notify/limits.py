@@ -33,7 +33,10 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from .sendslots import SendSlots
 
 T = TypeVar("T")
 PRUNE_ABOVE = 5000  # chats remembered by the per-chat buckets before idle ones are dropped
@@ -166,13 +169,19 @@ class TelegramLimiter:
 
     `wait` returns when a send may go and books it at once (no await in between),
     so the caller must send right away (claim the row, make the request) and call
-    the function it returns when the request has ended, however it ended."""
+    the function it returns when the request has ended, however it ended.
+
+    With `shared` (PostgreSQL: several instances) the overall window and the chat
+    spacing are booked in the database (`sendslots`), one booking of this instance
+    at a time; the local windows still give the early credit and keep this
+    instance's own chats apart without a database round trip."""
 
     def __init__(
         self,
         limits: Limits,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        shared: SendSlots | None = None,
     ) -> None:
         self.limits = limits
         self.clock, self.sleep = clock, sleep
@@ -180,8 +189,10 @@ class TelegramLimiter:
             *limits.telegram_window(), clock=clock, credit=limits.telegram_rtt_credit
         )
         self.chats: dict[str, SlidingWindow] = {}
+        self.shared = shared
+        self._turn: asyncio.Lock | None = None
 
-    async def wait(self, chat_id: str) -> Callable[[], None]:
+    def _chat(self, chat_id: str) -> SlidingWindow:
         chat = self.chats.get(chat_id)
         if chat is None:
             if len(self.chats) > PRUNE_ABOVE:
@@ -189,6 +200,12 @@ class TelegramLimiter:
                 self.chats = {k: v for k, v in self.chats.items() if v.delay() > 0}
             interval = self.limits.telegram_chat_interval
             chat = self.chats[chat_id] = SlidingWindow(1, interval, clock=self.clock)
+        return chat
+
+    async def wait(self, chat_id: str) -> Callable[[], None]:
+        if self.shared is not None:
+            return await self._wait_shared(chat_id, self.shared)
+        chat = self._chat(chat_id)
         # The chat's turn first: waiting for it must not hold an overall place. Both
         # are booked together, once both are free.
         while True:
@@ -201,5 +218,35 @@ class TelegramLimiter:
         def done() -> None:
             mine.done()
             everyone.done()
+
+        return done
+
+    async def _wait_shared(self, chat_id: str, shared: SendSlots) -> Callable[[], None]:
+        chat = self._chat(chat_id)
+        count, period = self.limits.telegram_window()
+        interval = self.limits.telegram_chat_interval
+        if self._turn is None:
+            self._turn = asyncio.Lock()
+        while True:
+            while (wait := chat.delay()) > 0:  # this instance's own spacing, no round trip
+                await self.sleep(wait)
+            async with self._turn:  # one booking (and one poll of a full window) at a time
+                while True:
+                    turn = shared.book(chat_id, count, period, interval, self.overall.early())
+                    if turn.slot is not None or turn.reason == "chat":
+                        break
+                    await self.sleep(min(turn.wait, period))
+            if turn.slot is not None and chat.delay() <= 0:
+                break
+            if turn.slot is not None:  # another send to this chat went meanwhile
+                shared.end(turn.slot, 0.0, 0.0, 0.0)
+                continue
+            await self.sleep(turn.wait)  # another instance wrote to this chat just now
+        slot, mine, started = turn.slot, chat.take(), self.clock()
+
+        def done() -> None:
+            mine.done()
+            self.overall.ended(self.clock() - started)
+            shared.end(slot, period, interval, self.overall.early())
 
         return done

@@ -6,7 +6,7 @@ twice: LINE answers 409 when it had already accepted that key, which counts as
 sent. Telegram: `Bot.send_message`, one chat at a time, through the token
 buckets of `limits`; 403 means the resident blocked the bot. A Telegram timeout
 while waiting for the answer may have delivered the message, and Telegram has
-no retry key, so it is not retried (failed, "delivery unknown"); timeouts before
+no retry key, so it is not retried (`unknown`: "delivery unknown"); timeouts before
 the request left (connect, pool) and 5xx answers are retried.
 
 line-bot-sdk is imported when a LINE sender starts, not with this module: the
@@ -35,7 +35,9 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # sent | failed | blocked | taken (another sender claimed it: nothing sent)
+    # sent | failed | blocked | unknown (may have arrived: never resent) | taken
+    # (another sender claimed it: nothing sent)
+    status: str
     error: str | None = None
 
 

@@ -1,7 +1,9 @@
 """Monthly counts for the KPI report: deliveries and sign-ups (read-only).
 
 Deliveries count by their final status in the month they reached it (a message
-queued on the 31st and sent on the 1st counts in the new month). Sign-ups come
+queued on the 31st and sent on the 1st counts in the new month). A delivery
+whose outcome is unknown (cut off mid-send, never resent) counts as failed here:
+it cannot be counted as received. Sign-ups come
 from the anonymous tally, so a deleted sign-up still counts where it happened.
 """
 
@@ -23,11 +25,12 @@ def monthly_counts(db: sqlite_utils.Database, start: str, end: str) -> dict[str,
     out = dict.fromkeys(METRICS, 0)
     if db.table("notify_deliveries").exists():
         for status, n in db.execute(
-            "select status, count(*) from notify_deliveries where status in"
-            " ('sent', 'failed', 'blocked') and updated >= ? and updated < ? group by status",
+            "select case when status = 'unknown' then 'failed' else status end, count(*)"
+            " from notify_deliveries where status in ('sent', 'failed', 'blocked', 'unknown')"
+            " and updated >= ? and updated < ? group by 1",
             [start, end],
         ).fetchall():
-            out[f"deliveries_{status}"] = int(n)
+            out[f"deliveries_{status}"] += int(n)
     if db.table("notify_signup_counts").exists():
         for kind, n in db.execute(
             "select kind, count(*) from notify_signup_counts where ts >= ? and ts < ?"

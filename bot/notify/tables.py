@@ -26,6 +26,9 @@ never copied into the log, the deliveries or the reports.
                           after the retention period)
     notify_signup_counts  an anonymous tally (kind, time) for the monthly report, so
                           deleting someone's sign-up does not rewrite past reports
+    notify_send_slots     PostgreSQL only: Telegram sends of the last second across
+                          instances (bot.notify.sendslots); no personal data beyond
+                          the chat id of a send in the last second or so
 """
 
 from __future__ import annotations
@@ -138,6 +141,10 @@ def migrate(db: sqlite_utils.Database) -> None:
     if dialect(db) == "sqlite":
         db.conn.execute("PRAGMA secure_delete = ON")
     db.conn.executescript(SCHEMA)
+    if dialect(db) == "postgresql":  # several instances share one Telegram window
+        from .sendslots import SCHEMA as SLOTS
+
+        db.conn.executescript(SLOTS)
     for table in ("notify_deliveries", "notify_batches"):
         # `claimed_by` ("host pid" of the sender) came later: add it to older files.
         if "claimed_by" not in db.table(table).columns_dict:

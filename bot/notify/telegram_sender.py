@@ -30,6 +30,7 @@ from . import retry
 from .limits import Limits, TelegramLimiter
 from .retry import Classifier, RetryPolicy
 from .senders import Outcome, describe
+from .sendslots import SendSlots
 
 # ---------------------------------------------------------------------- Telegram
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -74,13 +75,15 @@ class TelegramSender:
         limits: Limits | None = None,
         policy: RetryPolicy | None = None,
         timeout: float = 20.0,
+        shared: SendSlots | None = None,
     ) -> None:
         self.token = token
         self.base_url = base_url
         self.limits = limits or Limits()
         self.policy = policy or RetryPolicy()
         self.timeout = timeout
-        self.limiter = TelegramLimiter(self.limits)
+        self.shared = shared  # PostgreSQL: the window every instance books in
+        self.limiter = TelegramLimiter(self.limits, shared=shared)
         self.bot: Bot | None = None
 
     async def start(self) -> None:
@@ -93,12 +96,15 @@ class TelegramSender:
         )
         self.bot = Bot(self.token, base_url=self.base_url, request=request)
         await self.bot.initialize()
-        self.limiter = TelegramLimiter(self.limits)  # a new run starts with empty windows
+        # A new run starts with empty local windows (the shared one is the database's).
+        self.limiter = TelegramLimiter(self.limits, shared=self.shared)
 
     async def close(self) -> None:
         if self.bot is not None:
             await self.bot.shutdown()
             self.bot = None
+        if self.shared is not None:
+            self.shared.close()
 
     async def send(
         self, chat_id: str, replies: list[Reply], claim: Callable[[], bool] | None = None
@@ -129,8 +135,8 @@ class TelegramSender:
                 return Outcome("taken")
             except Forbidden as exc:
                 return Outcome("blocked", describe(exc))
-            except TimedOut as exc:
-                return Outcome("failed", f"timeout, delivery unknown: {describe(exc)}")
+            except TimedOut as exc:  # the request may have arrived: never sent again
+                return Outcome("unknown", f"timeout, delivery unknown: {describe(exc)}")
             except TelegramError as exc:
                 return Outcome("failed", describe(exc))
         return Outcome("sent")

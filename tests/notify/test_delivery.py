@@ -294,8 +294,8 @@ def test_a_crash_halfway_and_a_restart_send_nobody_anything_twice(
     assert sent <= set(received)
     # LINE resends an interrupted batch with its retry key: every LINE reader got it.
     assert {a for a in addresses if a.startswith("U")} <= set(received)
-    # A Telegram message cut off mid-send is not resent: failed, delivered at most once.
-    unknown = after["failed"]
+    # A Telegram message cut off mid-send is not resent: unknown, delivered at most once.
+    unknown = after["unknown"]
     assert after["sent"] + unknown == 300 and unknown <= limits.telegram_concurrency
     assert 409 in [c.status for c in fakes.line.of("/message/multicast")]
 
@@ -347,5 +347,5 @@ def test_killing_the_sender_process_and_resuming(
     received = fakes.received()
     assert all(len(texts) == 1 for texts in received.values())
     counts = ledger.counts(store)
-    assert counts["sent"] + counts["failed"] == 240 and counts["failed"] <= 8
+    assert counts["sent"] + counts["unknown"] == 240 and counts["unknown"] <= 8
     assert counts["sent"] == len(received) or counts["sent"] <= len(received)

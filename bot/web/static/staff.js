@@ -148,6 +148,7 @@
         show("sent", st.sent);
         show("failed", st.failed);
         show("blocked", st.blocked);
+        show("unknown", st.unknown);
         show("pending", pending);
         show("other", st.cancelled + st.skipped);
         show("total", st.total);
