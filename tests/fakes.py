@@ -34,6 +34,7 @@ class Call:
     raw: bytes = b""  # the exact body, for binary uploads (rich menu images)
     headers: dict[str, str] = field(default_factory=dict)
     status: int = 200  # what the fake answered (a delivery counts only when 200)
+    answered: float | None = None  # time.monotonic() when its answer left (None: not yet)
 
 
 @dataclass
@@ -130,6 +131,7 @@ def line_app(api: FakeApi) -> Starlette:
             call.status = status
         if delay:
             await asyncio.sleep(delay)
+        call.answered = time.monotonic()
         if status == 409 and retry_key:
             return JSONResponse(
                 {"message": "The retry key is already accepted"},
@@ -183,6 +185,7 @@ def telegram_app(api: FakeApi) -> Starlette:
                 delay += api.leg()  # the answer on its way back
         if delay:
             await asyncio.sleep(delay)
+        call.answered = time.monotonic()
         if status == 429:
             return JSONResponse(
                 {

@@ -11,8 +11,9 @@ in-process window, across instances):
   it has seen, see `limits`); `free_at` is written when the request ends, from
   the database's clock, so instances on different machines agree on the time;
 - one chat gets one slot per `chat_interval` (`chat_free_at`), across instances;
-- a slot still in flight stops counting when its booking session is gone (the
-  instance died: PostgreSQL ends its backend) or after `flight_cap` seconds.
+- a slot still in flight is ended by the next booking once its booking session
+  is gone (the instance died: PostgreSQL ends its backend) or after `flight_cap`
+  seconds, and counts one more period from then (its request may be on its way).
 
 Cost: two small writes per send. SQLite (one instance) never uses this.
 """
@@ -95,11 +96,16 @@ class SendSlots:
             [LOCK],
         ).fetchone()
         now = float(row[1])
+        # A send whose instance died (its session ended) or that outlived the cap ends
+        # now: its request may still be on its way, so it counts a whole period more.
         conn.execute(
-            "delete from notify_send_slots where (free_at <= ? and chat_free_at <= ?)"
-            " or (free_at is null and (started < ? or backend not in"
-            " (select pid from pg_stat_activity where pid is not null)))",
-            [now, now, now - self.flight_cap],
+            "update notify_send_slots set free_at = ?, chat_free_at = ? where free_at is null"
+            " and (started < ? or backend not in"
+            " (select pid from pg_stat_activity where pid is not null))",
+            [now + period, now + interval, now - self.flight_cap],
+        )
+        conn.execute(
+            "delete from notify_send_slots where free_at <= ? and chat_free_at <= ?", [now, now]
         )
         busy, chat_free, held = conn.execute(
             "select count(*) filter (where chat = ? and coalesce(chat_free_at, 'infinity') > ?),"
