@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 
@@ -177,3 +178,31 @@ def test_resume_waits_for_another_hosts_claims_and_says_so(
         counts = asyncio.run(go())
     assert "for the claims of other-host 4242 to expire" in caplog.text
     assert counts["sent"] == 4 and counts["unknown"] == 1 and counts["sending"] == 0
+
+
+def test_a_live_senders_long_request_is_not_taken_over(store: Store, fakes: Fakes) -> None:
+    """A LINE call (and a Telegram row) held longer than `stale_after` by a sender
+    that is alive: its heartbeat keeps the claims fresh, so another instance's
+    recovery leaves them alone (no resend, not marked unknown)."""
+    for i in range(4):
+        subscribe(store, i, "line" if i % 2 else "telegram", "en")
+    queue(store, [f"key{i:05d}" for i in range(4)], text="Notice: water cut", tag="b")
+    fakes.line.fail_only = "/message/multicast"
+    fakes.line.delay_next = [1.5]
+    fakes.tg.fail_only = "sendMessage"
+    fakes.tg.delay_next = [1.5, 1.5]
+    busy = fakes.outbox(store, FIRM)
+    busy.stale_after = 0.4  # beats every 0.1 s
+
+    async def go() -> None:
+        task = asyncio.create_task(busy.run())
+        await asyncio.sleep(1.0)  # both requests in flight for longer than stale_after
+        found = ledger.recover(store, ledger.datetime.now(ledger.UTC) - timedelta(seconds=0.4))
+        assert (found.batches, found.unknown) == (0, 0)
+        await task
+        await busy.close()
+
+    asyncio.run(go())
+    assert ledger.counts(store)["sent"] == 4
+    assert [c.status for c in fakes.line.of("/message/multicast")] == [200]  # no resend
+    assert len(fakes.tg.of("sendMessage")) == 2
