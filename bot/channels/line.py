@@ -37,7 +37,7 @@ from bot.core.types import LOCATION_REQUEST, Incoming, Reply, Result, short_labe
 from bot.hostile import loads
 from bot.service import Service
 
-from .background import Background
+from .background import Background, Done
 from .limits import split_text
 from .resend import replies_of
 
@@ -176,25 +176,32 @@ class LineChannel:
 
     async def webhook(self, request: Request) -> Response:
         """The replies go out once the answer was written (bot.channels.background)."""
-        with self.background.holding() as jobs:
-            response = await self._webhook(request)
-        response.background = self.background.after(jobs)
-        return response
-
-    async def _webhook(self, request: Request) -> Response:
-        signature = request.headers.get("X-Line-Signature", "")
         raw = await request.body()
+        with self.background.holding() as jobs:
+            status, text = await self.handle_body(raw, request.headers.get("X-Line-Signature", ""))
+        return PlainTextResponse(text, status_code=status, background=self.background.after(jobs))
+
+    async def fast(self, body: bytes, headers: dict[bytes, bytes]) -> tuple[int, str, Done]:
+        """The webhook as the plain ASGI endpoint calls it (bot.web.fastpath): the
+        status and text of the answer, and what to start once it was sent."""
+        signature = headers.get(b"x-line-signature", b"").decode("latin-1")
+        with self.background.holding() as jobs:
+            status, text = await self.handle_body(body, signature)
+        return status, text, partial(self.background.start, jobs)
+
+    async def handle_body(self, raw: bytes, signature: str) -> tuple[int, str]:
+        """Signature, body, events: the status and text the webhook answers."""
         if not signature:
-            return PlainTextResponse("missing signature", status_code=401)
+            return 401, "missing signature"
         if not valid_signature(self.channel_secret, raw, signature):
             log.warning("LINE webhook refused: invalid signature")
-            return PlainTextResponse("invalid signature", status_code=401)
+            return 401, "invalid signature"
         body = raw.decode("utf-8", errors="replace")
         try:
             events = parse_events(body)
         except ValueError:  # json.JSONDecodeError is one
             log.warning("LINE webhook refused: malformed body")
-            return PlainTextResponse("malformed body", status_code=400)
+            return 400, "malformed body"
         status = 200
         for event in events:
             # Every event is tried; a failed one is left for LINE's redelivery, which
@@ -209,8 +216,8 @@ class LineChannel:
                 status = max(status, 500)
                 log.exception("LINE event %s failed; left for LINE's redelivery", event_id)
         if status != 200:
-            return PlainTextResponse("try again later", status_code=status)
-        return PlainTextResponse("OK")
+            return status, "try again later"
+        return 200, "OK"
 
     async def dispatch(self, event: dict[str, Any]) -> None:
         """One webhook event (LINE's JSON) -> the service; the reply goes out after the 200."""
