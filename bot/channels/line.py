@@ -28,7 +28,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
@@ -40,6 +39,7 @@ from bot.service import Service
 from .background import Background, Done
 from .limits import split_text
 from .resend import replies_of
+from .worker import Worker
 
 if TYPE_CHECKING:
     from linebot.v3.messaging import AsyncApiClient, Configuration, TextMessage
@@ -158,13 +158,17 @@ class LineChannel:
         self.api_base = api_base.rstrip("/")
         self.session: aiohttp.ClientSession | None = None
         self.background = Background("LINE")
+        # The service's blocking calls and the batched "done" marks (bot.channels.worker).
+        self.worker = Worker("line", service.claims.settle_many)
 
     async def start(self) -> None:
         # aiohttp wants the running loop: the session is made when the server starts.
         self.session = http_session(self.access_token)
+        self.worker.start()
 
     async def stop(self) -> None:
         await self.background.drain()
+        await self.worker.stop()  # after the drain: the last marks are written
         if self.session is not None:
             await self.session.close()
 
@@ -251,12 +255,12 @@ class LineChannel:
         if incoming is None or not user_id or not isinstance(token, str) or not token:
             # Unfollow, leave, unsend, beacons, group chatter, unknown types: log, no reply.
             kind_name = str(event_type) if event_type else "unknown"
-            await run_in_threadpool(self.service.record, self.name, user_id, kind_name, event_id)
+            await self.worker.call(self.service.record, self.name, user_id, kind_name, event_id)
             return
         # A re-send after a crash (bot.channels.resend) replies with the token while it
         # is young, else pushes: to the user, or to the group or room a join came from.
         reply_to = {"token": token, "to": chat_id if event_type == "join" else user_id}
-        result = await run_in_threadpool(
+        result = await self.worker.call(
             partial(self.service.handle, reply_owed=True, reply_to=reply_to),
             self.name,
             user_id,
@@ -275,9 +279,11 @@ class LineChannel:
         except asyncio.CancelledError:
             raise  # stopped mid-send: left owed, the next start re-sends it (bot.claims)
         except BaseException:
-            await run_in_threadpool(self.service.undelivered, event_id)
+            await self.worker.call(self.service.undelivered, event_id)
             raise
-        await run_in_threadpool(self.service.delivered, event_id)
+        # Batched with the other replies' marks; a crash before its commit leaves
+        # the reply owed, re-sent after the restart (bot.channels.worker).
+        await self.worker.settle(event_id, "done")
 
     async def resend(self, owed: Owed) -> None:
         """Send a reply a crash left owed (bot.channels.resend).
