@@ -188,6 +188,13 @@ class Claims:
         except ERRORS as exc:  # the interaction is logged; only the mark is missing
             log.error("could not mark event %s %s: %s", event_id, delivery, exc)
 
+    def settle_many(self, marks: list[tuple[str, str]]) -> None:
+        """`settle` of many events, one commit (the LINE worker's batched marks)."""
+        try:
+            self.store.set_deliveries(marks)
+        except ERRORS as exc:  # logged; the rows stay owed and are re-sent after a restart
+            log.error("could not mark %d events settled: %s", len(marks), exc)
+
 
 def _parse(iso: str) -> datetime:
     return datetime.fromisoformat(iso).astimezone(UTC)

@@ -333,6 +333,21 @@ class Store:
                 [delivery, event_id],
             )
 
+    def set_deliveries(self, marks: list[tuple[str, str]]) -> None:
+        """`set_delivery` of many events in one transaction (bot.channels.worker)."""
+        with self.lock:
+            self.begin()
+            try:
+                for event_id, delivery in marks:
+                    self.db.conn.execute(
+                        "update interactions set delivery = ?, reply = null where event_id = ?",
+                        [delivery, event_id],
+                    )
+            except BaseException:
+                self.rollback()
+                raise
+            self.commit()
+
     def complete(self, event_id: str, row: dict[str, Any]) -> None:
         cols = ", ".join(f"{k} = :{k}" for k in row)
         with self.lock:

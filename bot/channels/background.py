@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -29,6 +29,7 @@ from starlette.background import BackgroundTask
 log = logging.getLogger("resbot.background")
 DRAIN_SECONDS = 15.0  # longer than one reply's timeout, shorter than a deploy's patience
 Job = Coroutine[Any, Any, None]
+Done = Callable[[], None]  # what a plain ASGI endpoint calls once its response was sent
 _held: ContextVar[list[Job] | None] = ContextVar("resbot_held_replies", default=None)
 
 
@@ -67,10 +68,14 @@ class Background:
             return None
 
         async def start() -> None:  # async: Starlette runs it on the loop, not a thread
-            for job in jobs:
-                self.spawn(job)
+            self.start(jobs)
 
         return BackgroundTask(start)
+
+    def start(self, jobs: list[Job]) -> None:
+        """Start held jobs now: their webhook's response has been sent."""
+        for job in jobs:
+            self.spawn(job)
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self.tasks.discard(task)

@@ -28,7 +28,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
@@ -37,9 +36,10 @@ from bot.core.types import LOCATION_REQUEST, Incoming, Reply, Result, short_labe
 from bot.hostile import loads
 from bot.service import Service
 
-from .background import Background
+from .background import Background, Done
 from .limits import split_text
 from .resend import replies_of
+from .worker import Worker
 
 if TYPE_CHECKING:
     from linebot.v3.messaging import AsyncApiClient, Configuration, TextMessage
@@ -158,13 +158,17 @@ class LineChannel:
         self.api_base = api_base.rstrip("/")
         self.session: aiohttp.ClientSession | None = None
         self.background = Background("LINE")
+        # The service's blocking calls and the batched "done" marks (bot.channels.worker).
+        self.worker = Worker("line", service.claims.settle_many)
 
     async def start(self) -> None:
         # aiohttp wants the running loop: the session is made when the server starts.
         self.session = http_session(self.access_token)
+        self.worker.start()
 
     async def stop(self) -> None:
         await self.background.drain()
+        await self.worker.stop()  # after the drain: the last marks are written
         if self.session is not None:
             await self.session.close()
 
@@ -176,25 +180,32 @@ class LineChannel:
 
     async def webhook(self, request: Request) -> Response:
         """The replies go out once the answer was written (bot.channels.background)."""
-        with self.background.holding() as jobs:
-            response = await self._webhook(request)
-        response.background = self.background.after(jobs)
-        return response
-
-    async def _webhook(self, request: Request) -> Response:
-        signature = request.headers.get("X-Line-Signature", "")
         raw = await request.body()
+        with self.background.holding() as jobs:
+            status, text = await self.handle_body(raw, request.headers.get("X-Line-Signature", ""))
+        return PlainTextResponse(text, status_code=status, background=self.background.after(jobs))
+
+    async def fast(self, body: bytes, headers: dict[bytes, bytes]) -> tuple[int, str, Done]:
+        """The webhook as the plain ASGI endpoint calls it (bot.web.fastpath): the
+        status and text of the answer, and what to start once it was sent."""
+        signature = headers.get(b"x-line-signature", b"").decode("latin-1")
+        with self.background.holding() as jobs:
+            status, text = await self.handle_body(body, signature)
+        return status, text, partial(self.background.start, jobs)
+
+    async def handle_body(self, raw: bytes, signature: str) -> tuple[int, str]:
+        """Signature, body, events: the status and text the webhook answers."""
         if not signature:
-            return PlainTextResponse("missing signature", status_code=401)
+            return 401, "missing signature"
         if not valid_signature(self.channel_secret, raw, signature):
             log.warning("LINE webhook refused: invalid signature")
-            return PlainTextResponse("invalid signature", status_code=401)
+            return 401, "invalid signature"
         body = raw.decode("utf-8", errors="replace")
         try:
             events = parse_events(body)
         except ValueError:  # json.JSONDecodeError is one
             log.warning("LINE webhook refused: malformed body")
-            return PlainTextResponse("malformed body", status_code=400)
+            return 400, "malformed body"
         status = 200
         for event in events:
             # Every event is tried; a failed one is left for LINE's redelivery, which
@@ -209,8 +220,8 @@ class LineChannel:
                 status = max(status, 500)
                 log.exception("LINE event %s failed; left for LINE's redelivery", event_id)
         if status != 200:
-            return PlainTextResponse("try again later", status_code=status)
-        return PlainTextResponse("OK")
+            return status, "try again later"
+        return 200, "OK"
 
     async def dispatch(self, event: dict[str, Any]) -> None:
         """One webhook event (LINE's JSON) -> the service; the reply goes out after the 200."""
@@ -244,12 +255,12 @@ class LineChannel:
         if incoming is None or not user_id or not isinstance(token, str) or not token:
             # Unfollow, leave, unsend, beacons, group chatter, unknown types: log, no reply.
             kind_name = str(event_type) if event_type else "unknown"
-            await run_in_threadpool(self.service.record, self.name, user_id, kind_name, event_id)
+            await self.worker.call(self.service.record, self.name, user_id, kind_name, event_id)
             return
         # A re-send after a crash (bot.channels.resend) replies with the token while it
         # is young, else pushes: to the user, or to the group or room a join came from.
         reply_to = {"token": token, "to": chat_id if event_type == "join" else user_id}
-        result = await run_in_threadpool(
+        result = await self.worker.call(
             partial(self.service.handle, reply_owed=True, reply_to=reply_to),
             self.name,
             user_id,
@@ -268,9 +279,11 @@ class LineChannel:
         except asyncio.CancelledError:
             raise  # stopped mid-send: left owed, the next start re-sends it (bot.claims)
         except BaseException:
-            await run_in_threadpool(self.service.undelivered, event_id)
+            await self.worker.call(self.service.undelivered, event_id)
             raise
-        await run_in_threadpool(self.service.delivered, event_id)
+        # Batched with the other replies' marks; a crash before its commit leaves
+        # the reply owed, re-sent after the restart (bot.channels.worker).
+        await self.worker.settle(event_id, "done")
 
     async def resend(self, owed: Owed) -> None:
         """Send a reply a crash left owed (bot.channels.resend).

@@ -7,8 +7,9 @@ the service loads the `Session`, and whatever comes back is rendered and saved.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import yaml
@@ -17,7 +18,7 @@ from bot.garbage import GarbageData
 from bot.shelters import store as shelter_store
 from bot.shelters.index import SiteIndex
 
-from . import open_shelters
+from . import memo, open_shelters
 from .emergency import Emergency, find_emergency
 from .garbage_flow import GarbageFlow
 from .knowledge import Entry, KnowledgeBase, load_knowledge
@@ -125,6 +126,8 @@ class Bot:
         data = GarbageData.load(kb.root)
         self.garbage = GarbageFlow(self, data.warm()) if data.available else None
         self.lexicon = Lexicon.build((v.lang, v.text) for v in variants)
+        # The language of a text, remembered per text for this knowledge base (bot.core.memo).
+        self.detect: Callable[[str], str | None] = memo.bound(partial(detect, lexicon=self.lexicon))
         self.subscribe = SubscribeFlow(self)
         self.signup = SignupFlow(self)
         # Evacuation sites: loaded and indexed once here (server start, staff reload);
@@ -178,7 +181,7 @@ class Bot:
             incoming.text
         )
         if telling:
-            found = detect(incoming.text, self.lexicon)
+            found = self.detect(incoming.text)
             if found:
                 return found
             # A lone "ok" or "menu" is written the same in many languages.

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from . import memo
 from .normalize import normalize
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -78,8 +79,9 @@ def _is_short(folded: str) -> bool:
     return len(folded.replace(" ", "")) <= SHORT_CJK
 
 
+@memo.per_text
 def find_emergency(text: str) -> Emergency | None:
-    """The emergency a message reports, or None."""
+    """The emergency a message reports, or None (remembered per text: bot.core.memo)."""
     folded = normalize(text)
     if not folded or _hits("not", folded):
         return None

@@ -21,6 +21,7 @@ from itertools import pairwise
 import numpy as np
 from rapidfuzz import fuzz
 
+from . import memo
 from .normalize import MAX_INPUT_CHARS, has_kana, is_cjk_char, normalize
 from .tagging import words as tagged
 
@@ -190,6 +191,8 @@ class Index:
             docs[position[v.entry_id]] += "\n" + v.text
         r, c, k = _triplets(docs, self._vocab, grow=False)
         self._entry_cols = _tfidf_columns(r, c, k, len(docs), idf32)
+        # The same question scores the same against this index (bot.core.memo).
+        self._remembered = memo.bound(self._search)
 
     def _query(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Feature ids and TF-IDF weights of a question, as the vectorizer would make them."""
@@ -267,14 +270,20 @@ class Index:
     def search(
         self, text: str, limit: int = 5, context: str | None = None, context_weight: float = 0.5
     ) -> list[Candidate]:
+        """The best `limit` entries for `text` (read beside `context`, if given)."""
+        return list(self._remembered(text, limit, context, context_weight))
+
+    def _search(
+        self, text: str, limit: int, context: str | None, context_weight: float
+    ) -> tuple[Candidate, ...]:
         folded = normalize(text)
         if not folded:
-            return []
+            return ()
         idx, w = self._query(text[:MAX_INPUT_CHARS])
         if context:
             idx, w = self._with_context(idx, w, context, context_weight)
         if not len(idx):
-            return []
+            return ()
         known = self._known_share(folded)
         by_variant = self._scores(self._variant_cols, len(self.variants), idx, w)
         by_entry = self._scores(self._entry_cols, len(self.entry_ids), idx, w)
@@ -300,4 +309,4 @@ class Index:
             v = self.variants[best_row]
             out.append(Candidate(self.entry_ids[e], score, v.lang, v.text))
         out.sort(key=lambda c: c.score, reverse=True)
-        return out[:limit]
+        return tuple(out[:limit])

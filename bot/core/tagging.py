@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from . import blobfile
+from . import blobfile, memo
 from .normalize import japanese_tagger
 
 log = logging.getLogger("resbot.tagging")
@@ -116,11 +116,18 @@ def remembered() -> Iterator[None]:
                 log.warning("Japanese words could not be saved: %s", exc)
 
 
+@memo.per_text
+def _tag_remembered(text: str) -> tuple[Word, ...]:
+    """Serving-time tagging of a text seen lately: from memory (bot.core.memo)."""
+    return tuple(_tag(text))
+
+
 def words(text: str) -> list[Word]:
-    """The MeCab words of `text`: from the disk store inside `remembered()`."""
+    """The MeCab words of `text`: from the disk store inside `remembered()`, else
+    from the recent texts' memory (the same text is tagged by search and furigana)."""
     store = _store.get()
     if store is None:
-        return _tag(text)
+        return list(_tag_remembered(text))
     try:
         return store.words(text)
     except (OSError, ValueError) as exc:

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta, timezone
 from functools import cached_property
 from pathlib import Path
 
+from bot.core import memo
 from bot.core.langs import SOURCE_LANG, TARGET_LANGS
 
 from .csvfiles import Problem
@@ -67,6 +68,12 @@ class GarbageData:
 
     dataset: Dataset
     translations: Translations = field(default_factory=lambda: Translations({}))
+
+    def __post_init__(self) -> None:
+        # Name scans of a text depend on the text and this data only (bot.core.memo):
+        # a reload builds a new GarbageData, with empty caches.
+        self._named_in = memo.bound(self._area_named_in)
+        self._items_in = memo.bound(self._find_items)
 
     @classmethod
     def load(cls, knowledge_dir: Path) -> GarbageData:
@@ -127,9 +134,12 @@ class GarbageData:
 
     def area_named_in(self, text: str) -> list[str]:
         """Areas named as written inside a sentence ("i live in nishimachi, ...")."""
+        return list(self._named_in(text))
+
+    def _area_named_in(self, text: str) -> tuple[str, ...]:
         if not self.dataset.areas:
-            return []
-        return self._area_index.named_in(text)
+            return ()
+        return tuple(self._area_index.named_in(text))
 
     def next_dates(
         self, area: str, from_date: date, days: int = 14, category: str | None = None
@@ -174,9 +184,12 @@ class GarbageData:
 
     def find_items(self, text: str, lang: str | None = None, limit: int = 5) -> list[ItemMatch]:
         """Items a question may be about, best first (`lang` breaks ties)."""
+        return list(self._items_in(text, lang, limit))
+
+    def _find_items(self, text: str, lang: str | None, limit: int) -> tuple[ItemMatch, ...]:
         if not self.dataset.items:
-            return []
-        return self._item_index.find(text, lang, limit)
+            return ()
+        return tuple(self._item_index.find(text, lang, limit))
 
     def find_item(self, text: str, lang: str | None = None) -> ItemMatch | None:
         """The item a question is about (check `score`, `kind`, `alternatives`), or None."""

@@ -15,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from bot.core import memo
 from bot.core.dialogue import Bot
 from bot.core.knowledge import load_knowledge
 from bot.service import Service
@@ -56,6 +57,10 @@ class Reloader:
                 log.exception("reload failed; still serving the previous knowledge")
                 return Reloaded(False, time.perf_counter() - started, len(old.kb.entries), str(exc))
             self.service.bot = new
+            # The new bot's own caches start empty; the module-wide ones (tagging,
+            # emergency words) are emptied too, so nothing worked out before the
+            # edit answers after it (bot.core.memo).
+            memo.clear_all()
             self._built = target
         took = time.perf_counter() - started
         log.info("knowledge reloaded: %d entries in %.1f s", len(new.kb.entries), took)

@@ -33,6 +33,7 @@ from bot.staff.app import staff_app
 from bot.storage import Store
 from bot.throttle import throttle_from
 
+from .fastpath import App, Endpoint
 from .limits import BodySizeLimit, SecurityHeaders
 from .openapi import openapi_json
 from .sites_watch import SitesWatch
@@ -64,6 +65,7 @@ def create_app(
     webchat = WebChat(service, settings.cookie_secure, new_chats)
     channels: list[Any] = []
     routes: list[Route | Mount] = []
+    fast: dict[str, Endpoint] = {}  # POSTs answered ahead of routing (bot.web.fastpath)
 
     if settings.line_enabled:
         from bot.channels.line import LineChannel
@@ -77,6 +79,7 @@ def create_app(
         )
         channels.append(line)
         routes.append(Route("/line/webhook", line.webhook, methods=["POST"]))
+        fast["/line/webhook"] = Endpoint(line.fast, settings.max_body_bytes)
     if settings.telegram_enabled:
         from bot.channels.telegram import TelegramChannel
 
@@ -194,7 +197,8 @@ def create_app(
             if not running:  # last: checkpoint and close, so no -wal outlives the server
                 await run_in_threadpool(store.close)
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = App(routes=routes, lifespan=lifespan)
+    app.fast.update(fast)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.state.service = service
