@@ -207,6 +207,8 @@ class Outbox:
                 await sender.start()
 
         last = 0  # rows up to here are taken by a worker of this run
+        # PostgreSQL: other instances drain the same rows; picking spreads them apart.
+        picker = f"{ledger.owner()} pick {id(self):x}" if self.store.is_pg else None
 
         def claim(row_id: int) -> bool:
             if ledger.claim(self.store, row_id):
@@ -218,7 +220,7 @@ class Outbox:
             nonlocal last
             while not self.unavailable:
                 try:
-                    job = ledger.next_telegram(self.store, last)
+                    job = ledger.next_telegram(self.store, last, picker)
                 except ERRORS as exc:
                     return self._down("looking for Telegram rows", exc)
                 if job is None:
