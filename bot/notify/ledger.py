@@ -29,7 +29,11 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
+
+from starlette.config import Config
 
 from bot.storage import Store, now_iso
 
@@ -53,10 +57,12 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
+@lru_cache(maxsize=1)
 def instance() -> str:
-    """This instance's name: RESBOT_INSTANCE (unique per machine or container), else
-    the host name."""
-    return os.environ.get(INSTANCE_ENV, "").strip() or socket.gethostname()
+    """This instance's name: RESBOT_INSTANCE (environment or `.env`; one per machine
+    or container), else the host name."""
+    config = Config(".env" if Path(".env").exists() else None)
+    return str(config(INSTANCE_ENV, default="")).strip() or socket.gethostname()
 
 
 def owner() -> str:

@@ -23,12 +23,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from starlette.config import Config
 
 from bot.config import Settings
 from bot.core.types import Reply
@@ -54,9 +56,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def stale_after_from_env() -> float:
-    value = os.environ.get(STALE_ENV, "").strip()
-    return float(value) if value else STALE_AFTER
+def stale_after_from_env(env_file: str = ".env") -> float:
+    """RESBOT_NOTIFY_STALE_AFTER from the environment or `.env`, as `resbot serve` reads."""
+    config = Config(env_file if Path(env_file).exists() else None)
+    return float(config(STALE_ENV, cast=float, default=STALE_AFTER))
 
 
 @dataclass
