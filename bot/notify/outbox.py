@@ -178,8 +178,9 @@ class Outbox:
                     outcome = await sender.multicast(
                         to, self.message(batch.message_id), batch.retry_key
                     )
-                except ERRORS as exc:  # reading the message: the batch is resent with its key
-                    return self._down("reading a LINE message", exc)
+                except ERRORS as exc:  # reading the message, nothing sent: no longer beaten,
+                    self._batches.discard(batch.id)  # the claim goes stale and is resent
+                    return self._down("reading a LINE message", exc)  # with its key
                 except Exception as exc:  # a bug or an SDK surprise must not wedge the batch
                     log.exception("LINE multicast raised")
                     outcome = Outcome("failed", describe(exc))

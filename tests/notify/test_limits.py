@@ -160,3 +160,23 @@ def test_the_real_clock_paces_a_burst() -> None:
 
     # 30 go at once; the 31st waits for the first to leave the window (1 s).
     assert asyncio.run(go()) >= 1.0
+
+
+def test_a_send_that_never_left_gives_its_place_back() -> None:
+    """A row another sender claimed first is not sent: its booking (overall and chat)
+    is returned, so it costs the window nothing."""
+    clock = LateClock(0.0)
+    limiter = TelegramLimiter(Limits(telegram_per_second=2), clock=clock, sleep=clock.sleep)
+
+    async def go() -> tuple[float, float]:
+        start = clock.now
+        first = await limiter.wait("a")
+        first(False)  # taken by another sender: never left
+        await limiter.wait("a")  # the same chat at once: its place was given back
+        await limiter.wait("b")
+        given_back = clock.now - start
+        await limiter.wait("c")  # the third within the second waits: 2 a second
+        return given_back, clock.now - start
+
+    given_back, third = asyncio.run(go())
+    assert given_back == 0.0 and third >= 1.0
