@@ -28,8 +28,12 @@ import socket
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
+
+from starlette.config import Config
 
 from bot.storage import Store, now_iso
 
@@ -41,6 +45,7 @@ STATUSES = (
 FINAL = ("sent", "failed", "blocked", "unknown", "cancelled", "skipped")
 LINE_MULTICAST_MAX = 500
 INSTANCE_ENV = "RESBOT_INSTANCE"
+PICK_HOLD = 5.0  # seconds other instances leave a row picked by one alone (a hint)
 UNKNOWN = "interrupted while sending: delivery unknown, not resent"
 # When this process started: a claim in its own name older than this was made by an
 # earlier process that had the same name (a restarted container's pid 1).
@@ -52,10 +57,12 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
+@lru_cache(maxsize=1)
 def instance() -> str:
-    """This instance's name: RESBOT_INSTANCE (unique per machine or container), else
-    the host name."""
-    return os.environ.get(INSTANCE_ENV, "").strip() or socket.gethostname()
+    """This instance's name: RESBOT_INSTANCE (environment or `.env`; one per machine
+    or container), else the host name."""
+    config = Config(".env" if Path(".env").exists() else None)
+    return str(config(INSTANCE_ENV, default="")).strip() or socket.gethostname()
 
 
 def owner() -> str:
@@ -324,19 +331,37 @@ def finish_batch(store: Store, batch: LineBatch, status: str, error: str | None 
         )
 
 
-def next_telegram(store: Store, after: int = 0) -> Job | None:
+def next_telegram(store: Store, after: int = 0, picker: str | None = None) -> Job | None:
     """The oldest pending Telegram row after id `after`, NOT claimed: the caller
     waits for the rate limiter, then `claim`s it (None when there is none). A row
-    whose address was deleted is cancelled on the way."""
+    whose address was deleted is cancelled on the way.
+
+    With `picker` (PostgreSQL: several instances drain one ledger) the row is also
+    marked picked: `claimed_by` = picker on a row still `pending` is a hint, not a
+    claim, so that other pickers take other rows for PICK_HOLD seconds instead of
+    all waiting for the same ones (only one would win its claim; the others' turns
+    in the shared window would be wasted). The claim stays the only atomic step."""
+    args: list[object]
     while True:
-        with store.lock:
-            row = store.db.conn.execute(
+        with transaction(store) if picker else store.lock:
+            conn = store.db.conn
+            hint, args = "", [after]
+            if picker:
+                hint = " and (d.claimed_by is null or d.claimed_by = ? or d.claimed < ?)"
+                args += [picker, iso(datetime.now(UTC) - timedelta(seconds=PICK_HOLD))]
+            row = conn.execute(
                 "select d.id, r.address, d.user_key, d.message_id from notify_deliveries d"
                 " left join notify_recipients r on r.user_key = d.user_key"
                 " and r.channel = 'telegram' where d.status = 'pending'"
-                " and d.channel = 'telegram' and d.id > ? order by d.id limit 1",
-                [after],
+                f" and d.channel = 'telegram' and d.id > ?{hint} order by d.id limit 1"
+                + (" for update of d skip locked" if picker and store.is_pg else ""),
+                args,
             ).fetchone()
+            if row is not None and row[1] and picker:
+                conn.execute(
+                    "update notify_deliveries set claimed = ?, claimed_by = ? where id = ?",
+                    [now_iso(), picker, row[0]],
+                )
         if row is None:
             return None
         if row[1]:

@@ -33,7 +33,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from .sendslots import SendSlots
@@ -103,6 +103,13 @@ class Limits:
         return max(overall, per_chat)
 
 
+class Done(Protocol):
+    """Called when a booked send's request ended; `sent=False`: it never left (another
+    sender had claimed the row, or the claim failed), so its place is given back."""
+
+    def __call__(self, sent: bool = True) -> None: ...
+
+
 class Booking:
     """One send in a window: in flight (at = inf) until `done` stamps its end."""
 
@@ -115,6 +122,11 @@ class Booking:
     def done(self) -> None:
         self.at = self.window.clock()
         self.window.ended(self.at - self.start)
+
+    def cancel(self) -> None:
+        """The request never left: the place is free again."""
+        if self in self.window.bookings:
+            self.window.bookings.remove(self)
 
 
 class SlidingWindow:
@@ -202,7 +214,7 @@ class TelegramLimiter:
             chat = self.chats[chat_id] = SlidingWindow(1, interval, clock=self.clock)
         return chat
 
-    async def wait(self, chat_id: str) -> Callable[[], None]:
+    async def wait(self, chat_id: str) -> Done:
         if self.shared is not None:
             return await self._wait_shared(chat_id, self.shared)
         chat = self._chat(chat_id)
@@ -215,13 +227,16 @@ class TelegramLimiter:
             await self.sleep(wait)
         mine, everyone = chat.take(), self.overall.take()
 
-        def done() -> None:
-            mine.done()
-            everyone.done()
+        def done(sent: bool = True) -> None:
+            for booking in (mine, everyone):
+                if sent:
+                    booking.done()
+                else:
+                    booking.cancel()
 
         return done
 
-    async def _wait_shared(self, chat_id: str, shared: SendSlots) -> Callable[[], None]:
+    async def _wait_shared(self, chat_id: str, shared: SendSlots) -> Done:
         chat = self._chat(chat_id)
         count, period = self.limits.telegram_window()
         interval = self.limits.telegram_chat_interval
@@ -244,7 +259,11 @@ class TelegramLimiter:
             await self.sleep(turn.wait)  # another instance wrote to this chat just now
         slot, mine, started = turn.slot, chat.take(), self.clock()
 
-        def done() -> None:
+        def done(sent: bool = True) -> None:
+            if not sent:
+                mine.cancel()
+                shared.end(slot, 0.0, 0.0, 0.0)
+                return
             mine.done()
             self.overall.ended(self.clock() - started)
             shared.end(slot, period, interval, self.overall.early())

@@ -23,12 +23,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from starlette.config import Config
 
 from bot.config import Settings
 from bot.core.types import Reply
@@ -54,9 +56,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def stale_after_from_env() -> float:
-    value = os.environ.get(STALE_ENV, "").strip()
-    return float(value) if value else STALE_AFTER
+def stale_after_from_env(env_file: str = ".env") -> float:
+    """RESBOT_NOTIFY_STALE_AFTER from the environment or `.env`, as `resbot serve` reads."""
+    config = Config(env_file if Path(env_file).exists() else None)
+    return float(config(STALE_ENV, cast=float, default=STALE_AFTER))
 
 
 @dataclass
@@ -175,8 +178,9 @@ class Outbox:
                     outcome = await sender.multicast(
                         to, self.message(batch.message_id), batch.retry_key
                     )
-                except ERRORS as exc:  # reading the message: the batch is resent with its key
-                    return self._down("reading a LINE message", exc)
+                except ERRORS as exc:  # reading the message, nothing sent: no longer beaten,
+                    self._batches.discard(batch.id)  # the claim goes stale and is resent
+                    return self._down("reading a LINE message", exc)  # with its key
                 except Exception as exc:  # a bug or an SDK surprise must not wedge the batch
                     log.exception("LINE multicast raised")
                     outcome = Outcome("failed", describe(exc))
@@ -207,6 +211,8 @@ class Outbox:
                 await sender.start()
 
         last = 0  # rows up to here are taken by a worker of this run
+        # PostgreSQL: other instances drain the same rows; picking spreads them apart.
+        picker = f"{ledger.owner()} pick {id(self):x}" if self.store.is_pg else None
 
         def claim(row_id: int) -> bool:
             if ledger.claim(self.store, row_id):
@@ -218,7 +224,7 @@ class Outbox:
             nonlocal last
             while not self.unavailable:
                 try:
-                    job = ledger.next_telegram(self.store, last)
+                    job = ledger.next_telegram(self.store, last, picker)
                 except ERRORS as exc:
                     return self._down("looking for Telegram rows", exc)
                 if job is None:

@@ -13,7 +13,7 @@ in-process window, across instances):
 - one chat gets one slot per `chat_interval` (`chat_free_at`), across instances;
 - a slot still in flight is ended by the next booking once its booking session
   is gone (the instance died: PostgreSQL ends its backend) or after `flight_cap`
-  seconds, and counts one more period from then (its request may be on its way).
+  seconds, and counts two more periods from then (its request may be on its way).
 
 Cost: two small writes per send. SQLite (one instance) never uses this.
 """
@@ -97,12 +97,13 @@ class SendSlots:
         ).fetchone()
         now = float(row[1])
         # A send whose instance died (its session ended) or that outlived the cap ends
-        # now: its request may still be on its way, so it counts a whole period more.
+        # now; its request may still be on its way (arriving up to a one-way trip
+        # later), so it counts two periods more rather than one.
         conn.execute(
             "update notify_send_slots set free_at = ?, chat_free_at = ? where free_at is null"
             " and (started < ? or backend not in"
             " (select pid from pg_stat_activity where pid is not null))",
-            [now + period, now + interval, now - self.flight_cap],
+            [now + 2 * period, now + 2 * interval, now - self.flight_cap],
         )
         conn.execute(
             "delete from notify_send_slots where free_at <= ? and chat_free_at <= ?", [now, now]

@@ -17,11 +17,15 @@ never copied into the log, the deliveries or the reports.
                           opened in `shelters_open` when sent) and `disaster` (the type
                           it is about, for `bot.shelters.opened.active_disaster`)
     notify_batches        one LINE multicast call: its X-Line-Retry-Key, for safe retries;
-                          `claimed_by` ("host pid") lets a restart see its sender is dead
+                          `claimed_by` ("instance pid") lets a restart see its sender is
+                          dead; `updated` is its sender's heartbeat while `sending`
     notify_deliveries     one row per (recipient, message): pending -> sending ->
                           sent / failed / blocked / cancelled / skipped; `dedupe_key` is
                           unique, so a reminder (garbage:<user_key>:<date>) or a
-                          broadcast (b<id>:<user_key>) is claimed once, before sending
+                          broadcast (b<id>:<user_key>) is claimed once, before sending;
+                          `claimed`/`claimed_by` of a `sending` row: its sender and
+                          heartbeat; of a `pending` Telegram row on PostgreSQL: which run
+                          picked it to send next (a hint, bot.notify.ledger.next_telegram)
     notify_signups        sign-up form answers (personal data, deleted on request or
                           after the retention period)
     notify_signup_counts  an anonymous tally (kind, time) for the monthly report, so

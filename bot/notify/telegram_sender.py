@@ -122,12 +122,14 @@ class TelegramSender:
 
             async def once(text: str = text, last: bool = last) -> None:
                 done = await self.limiter.wait(chat_id)
+                left = False
                 try:
                     if pending_claim and not pending_claim.pop()():
                         raise _Taken
+                    left = True
                     await bot.send_message(chat_id, text, reply_markup=markup if last else None)
                 finally:
-                    done()  # its place in the window counts from here
+                    done(left)  # its place counts from here (given back if it never left)
 
             try:
                 await retry.call(once, self.policy, TELEGRAM_ERRORS)

@@ -76,7 +76,7 @@ def test_a_claim_that_cannot_be_written_leaves_the_row_pending(
     assert fakes.tg.of("sendMessage") == []  # nothing left without its claim
     assert set(statuses(store).values()) == {"pending"}  # not failed, not lost
 
-    later = fakes.outbox(store, FIRM)  # the next tick, the database back
+    later = outbox  # the server's next tick (the same outbox), the database back
 
     async def again() -> dict[str, int]:
         try:

@@ -160,3 +160,25 @@ def test_the_real_clock_paces_a_burst() -> None:
 
     # 30 go at once; the 31st waits for the first to leave the window (1 s).
     assert asyncio.run(go()) >= 1.0
+
+
+def test_a_send_that_never_left_gives_its_place_back() -> None:
+    """A row another sender claimed first is not sent: its booking (overall and chat)
+    is returned, so it costs the window nothing."""
+    clock = LateClock(0.0)
+    limiter = TelegramLimiter(Limits(telegram_per_second=2), clock=clock, sleep=clock.sleep)
+
+    async def go() -> tuple[float, float]:
+        start = clock.now
+        first = await limiter.wait("a")
+        first(False)  # taken by another sender: never left
+        sent = [await limiter.wait("a"), await limiter.wait("b")]  # "a" at once: given back
+        given_back = clock.now - start
+        for done in sent:
+            done()  # both requests ended now
+        await limiter.wait("c")  # the third within the second waits: 2 a second
+        return given_back, clock.now - start
+
+    # Virtual time: a place never given back would make it wait forever, so bound it.
+    given_back, third = asyncio.run(asyncio.wait_for(go(), 10))
+    assert given_back == 0.0 and third >= 1.0
