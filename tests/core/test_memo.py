@@ -68,7 +68,10 @@ def test_a_reload_answers_from_the_new_knowledge_and_forgets_the_old(tmp_path: P
     assert any(memo.sizes())
     old = service.bot
     write_entry(
-        root, "garbage.oversized", "garbage.oversized", "そだいごみは でんわで もうしこみます。",
+        root,
+        "garbage.oversized",
+        "garbage.oversized",
+        "そだいごみは でんわで もうしこみます。",
         questions=["粗大ごみの申し込み方法"],
     )
     assert Reloader(service).reload().ok
