@@ -339,7 +339,8 @@ class LineChannel:
         if not messages:
             return
         try:
-            await asyncio.wait_for(self._post_reply(token, messages), TIMEOUT)
+            async with asyncio.timeout(TIMEOUT):  # no extra task, unlike wait_for
+                await self._post_reply(token, messages)
         except Exception as exc:
             # Not retried: the reply token is single-use and LINE gets its 200.
             log.error("LINE reply failed (the interaction is logged): %s", _describe(exc))
