@@ -99,18 +99,17 @@ class Service:
         with self.turns, self.claims.claimed(event_id, channel, key, incoming.kind, owed) as mine:
             if not mine:
                 return None
-            result = self._limited(key, event_id) or self._turn(
-                channel, user_id, key, incoming, event_id, lang
+            keep = reply_to if owed else None
+            return self._limited(key, event_id, keep) or self._turn(
+                channel, user_id, key, incoming, event_id, lang, keep
             )
-            if owed and reply_to is not None:
-                self._keep_reply(event_id, reply_to, result)
-            return result
 
-    def _keep_reply(self, event_id: str, reply_to: dict[str, Any], result: Result) -> None:
-        """Store what a re-send of this owed reply needs (cleared when it is settled).
-        Not after "delete my data": the platform id it holds must not outlive it."""
-        if any(e.kind == "forget" for e in result.effects):
-            return
+    def _kept_reply(self, reply_to: dict[str, Any] | None, result: Result) -> dict[str, str]:
+        """The log row's `reply`: what a re-send of this owed reply needs (cleared when
+        it is settled), written with the rest of the row in one statement. Nothing
+        after "delete my data": the platform id it holds must not outlive it."""
+        if reply_to is None or any(e.kind == "forget" for e in result.effects):
+            return {}
         # What dataclasses.asdict gives (bot.channels.resend reads it back), built
         # directly: asdict deep-copies field by field, a tenth of the service's CPU.
         replies = [
@@ -118,15 +117,18 @@ class Service:
             for r in result.replies
         ]
         payload = {"to": reply_to, "at": now_iso(), "replies": replies}
-        self.store.complete(event_id, {"reply": self.claims.seal(payload)})
+        return {"reply": self.claims.seal(payload)}
 
-    def _limited(self, key: str, event_id: str) -> Result | None:
+    def _limited(
+        self, key: str, event_id: str, reply_to: dict[str, Any] | None = None
+    ) -> Result | None:
         """A flooding user's message: logged as ignored (no text), one "slow down" per flood."""
         verdict = self.throttle.take(key) if self.throttle else "ok"
         if verdict == "ok":
             return None
         result = refusal(self.bot, Session.from_dict(self.store.load_session(key)), verdict)
-        self.store.complete(event_id, {"ts": now_iso(), "lang": result.lang, "outcome": "ignored"})
+        row = {"ts": now_iso(), "lang": result.lang, "outcome": "ignored"}
+        self.store.complete(event_id, {**row, **self._kept_reply(reply_to, result)})
         return result
 
     def _turn(
@@ -137,6 +139,7 @@ class Service:
         incoming: Incoming,
         event_id: str,
         lang: str | None,
+        reply_to: dict[str, Any] | None = None,
     ) -> Result:
         started = time.perf_counter()
         self.store.touch_user(key, channel, follow=True if incoming.kind == "follow" else None)
@@ -150,22 +153,18 @@ class Service:
         notify.apply(self.store, channel, user_id, key, result)
         if result.feedback is not None:
             self.store.add_feedback(event_id, key, *result.feedback)
-        self.store.complete(
-            event_id,
-            {
-                "ts": now_iso(),
-                "lang": result.lang,
-                "outcome": result.outcome,
-                "topic": result.topic,
-                "entry": result.entry,
-                "score": round(result.score, 4),
-                "desk_referral": int(result.desk_referral),
-                "latency_ms": round((time.perf_counter() - started) * 1000, 3),
-                "text": mask(incoming.text)
-                if incoming.kind == "text" and not result.private
-                else None,
-            },
-        )
+        row = {
+            "ts": now_iso(),
+            "lang": result.lang,
+            "outcome": result.outcome,
+            "topic": result.topic,
+            "entry": result.entry,
+            "score": round(result.score, 4),
+            "desk_referral": int(result.desk_referral),
+            "latency_ms": round((time.perf_counter() - started) * 1000, 3),
+            "text": mask(incoming.text) if incoming.kind == "text" and not result.private else None,
+        }
+        self.store.complete(event_id, {**row, **self._kept_reply(reply_to, result)})
         return result
 
     def record(self, channel: str, user_id: str | None, kind: str, event_id: str | None) -> bool:
