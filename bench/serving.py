@@ -139,8 +139,11 @@ def resbot(tmp: Path, api_url: str, src: Path | None = None, name: str = "resbot
         env["PYTHONPATH"] = str(src)
     cmd = [sys.executable, "-m", "bot.cli", "serve"]
     if os.environ.get("BENCH_PROFILE") and src is None:
-        # --gil: only samples holding the GIL, i.e. where Python spends CPU, not waits.
-        profile = ["py-spy", "record", "--gil", "-o", os.environ["BENCH_PROFILE"], "-f", "raw"]
+        # --gil: only samples holding the GIL, i.e. where Python spends CPU, not waits;
+        # 500 Hz without pausing the server (the default 100 Hz gave a few hundred
+        # samples per run, mostly of the start-up).
+        profile = ["py-spy", "record", "--gil", "--nonblocking", "-r", "500"]
+        profile += ["-o", os.environ["BENCH_PROFILE"], "-f", "raw"]
         cmd = [*profile, "--", *cmd]
     return Server(cmd, env, str(tmp))
 

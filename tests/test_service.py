@@ -61,3 +61,25 @@ def test_garbage_conversation_keeps_its_context_in_the_stored_session(
     tomorrow = service.handle("web", "s9", Incoming(text="mai thi sao"))
     assert tomorrow is not None and tomorrow.topic == "garbage.collection_days"
     assert "Ngày mai" in tomorrow.replies[0].text
+
+
+def test_an_owed_reply_is_stored_as_asdict_gives_it_and_pseudonyms_stay_apart(
+    tmp_path: Path, bot: Bot
+) -> None:
+    """The owed reply is built by hand (not dataclasses.asdict): the re-send reads the
+    same JSON; the remembered pseudonyms are per channel and user."""
+    from dataclasses import asdict
+
+    service = Service(bot, Store(tmp_path / "db.sqlite3"), b"k")
+    to = {"token": "t", "to": "U1"}
+    result = service.handle(
+        "line", "U1", Incoming(kind="text", text="what day is plastic collection"), "ev-1",
+        reply_owed=True, reply_to=to,
+    )
+    assert result is not None and any(r.buttons for r in result.replies)
+    (sealed,) = [r["reply"] for r in service.store.db.query("select reply from interactions")]
+    stored = service.claims.unseal(sealed)
+    assert stored is not None and stored["to"] == to
+    assert stored["replies"] == [asdict(r) for r in result.replies]
+    keys = {service.key(c, u) for c in ("line", "telegram") for u in ("U1", "U2")}
+    assert len(keys) == 4 and service.key("line", "U1") == service.key("line", "U1")

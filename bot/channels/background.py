@@ -8,7 +8,8 @@ and retryable. Tasks are referenced until done (asyncio keeps only weak
 references) and drained when the server stops.
 
 A webhook holds the replies it spawns (`holding`) and starts them only once its
-response was written (`after`, a Starlette background task): no reply leaves
+response was written (`after`, a Starlette background task; `start`, called by
+the plain ASGI endpoint of bot.web.fastpath once it sent the answer): no reply leaves
 before the platform's 200 does: a platform redelivers only an event that did not
 get its 200, and that event's reply never left. A `kill -9` after the 200 leaves
 the row `owed`; the next start re-sends it (bot.channels.resend), which doubles

@@ -37,6 +37,7 @@ from bot.hostile import loads
 from bot.service import Service
 
 from .background import Background, Done
+from .keepalive import KeepAliveClient
 from .limits import split_text
 from .resend import replies_of
 from .worker import Worker
@@ -157,6 +158,7 @@ class LineChannel:
         self.access_token = access_token
         self.api_base = api_base.rstrip("/")
         self.session: aiohttp.ClientSession | None = None
+        self.posts: KeepAliveClient | None = None  # reply and push, when no proxy is set
         self.background = Background("LINE")
         # The service's blocking calls and the batched "done" marks (bot.channels.worker).
         self.worker = Worker("line", service.claims.settle_many)
@@ -164,6 +166,9 @@ class LineChannel:
     async def start(self) -> None:
         # aiohttp wants the running loop: the session is made when the server starts.
         self.session = http_session(self.access_token)
+        if not urllib.request.getproxies():  # behind a proxy: aiohttp, which honours it
+            auth = {"Authorization": f"Bearer {self.access_token}"}
+            self.posts = KeepAliveClient(self.api_base, auth)
         self.worker.start()
 
     async def stop(self) -> None:
@@ -171,6 +176,8 @@ class LineChannel:
         await self.worker.stop()  # after the drain: the last marks are written
         if self.session is not None:
             await self.session.close()
+        if self.posts is not None:
+            await self.posts.close()
 
     @property
     def http(self) -> aiohttp.ClientSession:
@@ -332,26 +339,33 @@ class LineChannel:
         if not messages:
             return
         try:
-            await asyncio.wait_for(self._post_reply(token, messages), TIMEOUT)
+            async with asyncio.timeout(TIMEOUT):  # no extra task, unlike wait_for
+                await self._post_reply(token, messages)
         except Exception as exc:
             # Not retried: the reply token is single-use and LINE gets its 200.
             log.error("LINE reply failed (the interaction is logged): %s", _describe(exc))
 
     async def _post_reply(self, token: str, messages: list[dict[str, Any]]) -> None:
-        """POST /v2/bot/message/reply as plain JSON; a non-2xx raises
-        aiohttp.ClientResponseError (with its status). The answer is not read
-        beyond its status: the bot has no use for it."""
-        url = f"{self.api_base}/v2/bot/message/reply"
+        """POST /v2/bot/message/reply as plain JSON; a non-2xx raises an error with
+        its `status` (HttpStatusError, or aiohttp's behind a proxy). The answer is
+        not read beyond its status: the bot has no use for it."""
         body = {"replyToken": token, "messages": messages}
+        if self.posts is not None:
+            await self.posts.post_json("/v2/bot/message/reply", body)
+            return
+        url = f"{self.api_base}/v2/bot/message/reply"
         async with self.http.post(url, json=body) as response:
             response.raise_for_status()
 
     async def _post_push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> None:
         """POST /v2/bot/message/push as plain JSON, with X-Line-Retry-Key (LINE answers
-        409 to a key it already accepted); a non-2xx raises ClientResponseError."""
+        409 to a key it already accepted); a non-2xx raises an error with its `status`."""
         url = f"{self.api_base}/v2/bot/message/push"
         body = {"to": to, "messages": messages}
         headers = {"X-Line-Retry-Key": retry_key}
+        if self.posts is not None:
+            await self.posts.post_json("/v2/bot/message/push", body, headers)
+            return
         async with self.http.post(url, json=body, headers=headers) as response:
             response.raise_for_status()
 

@@ -35,6 +35,8 @@ BATCH_SECONDS = 0.05  # a mark waits at most this long for others to share its c
 BATCH_MAX = 256  # marks per transaction at most
 
 _STOP = object()
+_MARKS = object()  # marks are waiting (Worker._marks)
+Mark = tuple[str, str, "asyncio.Future[None]", asyncio.AbstractEventLoop]
 Settle = Callable[[list[tuple[str, str]]], None]
 
 
@@ -58,6 +60,10 @@ class Worker:
         self.batch_seconds = batch_seconds
         self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        # Marks wait here, not in the queue: only the first of a batch wakes the
+        # thread (`_MARKS`), the others are appended under the lock.
+        self._marks: list[Mark] = []
+        self._marks_lock = threading.Lock()
 
     def start(self) -> None:
         if self._thread is None or not self._thread.is_alive():
@@ -92,35 +98,41 @@ class Worker:
             raise RuntimeError(f"{self.name} worker was not started")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
-        self._jobs.put(("mark", event_id, delivery, future, loop))
+        with self._marks_lock:
+            self._marks.append((event_id, delivery, future, loop))
+            waiting = len(self._marks)
+        if waiting == 1 or waiting == BATCH_MAX:  # a new batch, or a full one
+            self._jobs.put(_MARKS)
         await future
 
+    def _take_marks(self) -> list[Mark]:
+        with self._marks_lock:
+            marks, self._marks = self._marks, []
+        return marks
+
     def _run(self) -> None:
-        marks: list[tuple[str, str, asyncio.Future[None], asyncio.AbstractEventLoop]] = []
+        batch = False  # marks are waiting for their commit, due at `deadline`
         deadline = 0.0
         while True:
             try:
-                if marks:
+                if batch:
                     item = self._jobs.get(timeout=max(0.0, deadline - time.monotonic()))
                 else:
                     item = self._jobs.get()
             except queue.Empty:
                 item = None  # the oldest mark has waited long enough
             if item is _STOP:
-                self._flush(marks)
+                self._flush(self._take_marks())
                 return
-            if item is not None and item[0] == "mark":
-                if not marks:
-                    deadline = time.monotonic() + self.batch_seconds
-                marks.append(item[1:])
-                if len(marks) < BATCH_MAX:
-                    continue
-            elif item is not None:
+            if item is _MARKS and not batch:
+                batch, deadline = True, time.monotonic() + self.batch_seconds
+            elif item is not None and item is not _MARKS:
                 self._call(*item[1:])
-                if not marks or time.monotonic() < deadline:
-                    continue
-            self._flush(marks)
-            marks = []
+            if not batch:
+                continue
+            if item is None or time.monotonic() >= deadline or len(self._marks) >= BATCH_MAX:
+                self._flush(self._take_marks())
+                batch = False
 
     @staticmethod
     def _call(
@@ -139,9 +151,7 @@ class Worker:
         with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
             loop.call_soon_threadsafe(_resolve, future, value, error)
 
-    def _flush(
-        self, marks: list[tuple[str, str, asyncio.Future[None], asyncio.AbstractEventLoop]]
-    ) -> None:
+    def _flush(self, marks: list[Mark]) -> None:
         if not marks:
             return
         try:

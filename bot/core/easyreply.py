@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from . import memo
 from .easyja import Settings
 from .furigana import add_furigana, load_readings
 
@@ -108,6 +109,9 @@ class EasyJapanese:
         self.readings = {**date_readings(), **readings}
         settings = Settings.load(knowledge_root / "easyja.yaml") if knowledge_root else None
         self.glosses = settings.glosses if settings else {}
+        # An assembled reply repeats (the same item, the same dates all day): its
+        # easy form depends on the text and this knowledge folder only (bot.core.memo).
+        self._easy = memo.bound(self._make_easy)
 
     def gloss(self, text: str) -> str:
         """The first use of a hard word gets its gloss: 粗大ごみ〈おおきい　ごみ〉."""
@@ -119,6 +123,9 @@ class EasyJapanese:
 
     def __call__(self, text: str) -> str:
         """Glosses, then furigana on every kanji word."""
+        return self._easy(text)
+
+    def _make_easy(self, text: str) -> str:
         return add_furigana(self.gloss(text), self.readings)
 
     def label(self, text: str, limit: int) -> str:

@@ -28,6 +28,7 @@ from babel.dates import format_date
 from bot.garbage import GarbageData, ItemMatch, today
 from bot.garbage.lookup import base_name, name_forms, name_variants
 
+from . import memo
 from .easyreply import EasyJapanese, simplify_note
 from .normalize import has_han, normalize
 from .reminder_times import load_reminder_times
@@ -148,6 +149,8 @@ class GarbageFlow:
         self.bot = bot
         self.data = data
         self.clock = clock
+        # The area prompt of a language is the same text and buttons every time (bot.core.memo).
+        self._area_prompt = memo.bound(self._make_area_prompt)
         folder = data.dataset.folder
         settings = folder / "settings.yaml"
         raw = yaml.safe_load(settings.read_text(encoding="utf-8")) if settings.exists() else {}
@@ -422,11 +425,10 @@ class GarbageFlow:
         start: int = 0,
     ) -> Result:
         payload = {k: v for k, v in payload.items() if k != "confirm"}
-        text = self.bot.t("ask_area", lang)
-        text += "\n" + self.bot.t("ask_area_examples", lang, examples=self.examples())
+        text, buttons = self._area_prompt(lang, start)
         entry = self.bot.kb.entry_for("garbage.collection_days")
         return Result(
-            replies=[*lead, Reply(self._ja(text, lang), self.town_buttons(lang, start))],
+            replies=[*lead, Reply(text, list(buttons))],
             session=replace(
                 session, awaiting="area", awaiting_payload=json.dumps(payload), last_lang=lang
             ),
@@ -436,6 +438,12 @@ class GarbageFlow:
             entry=entry.id if entry else None,
             score=float(str(payload.get("score") or 0.0)),
         )
+
+    def _make_area_prompt(self, lang: str, start: int) -> tuple[str, tuple[Button, ...]]:
+        """ "Which area do you live in?" with examples and one page of town buttons."""
+        text = self.bot.t("ask_area", lang)
+        text += "\n" + self.bot.t("ask_area_examples", lang, examples=self.examples())
+        return self._ja(text, lang), tuple(self.town_buttons(lang, start))
 
     def days(
         self,

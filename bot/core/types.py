@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Outcome = Literal[
@@ -118,7 +118,12 @@ class Session:
     shelter_explained: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """What dataclasses.asdict gives, built shallowly: asdict deep-copies every
+        field on every turn; the only containers here hold strings."""
+        out = {name: getattr(self, name) for name in _SESSION_FIELDS}
+        out["pending"] = list(self.pending)
+        out["subs"] = dict(self.subs) if self.subs is not None else None
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Session:
@@ -126,6 +131,9 @@ class Session:
             return cls()
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known)
+
+
+_SESSION_FIELDS = tuple(Session.__dataclass_fields__)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.worker import Worker
+from bot.channels.worker import BATCH_MAX, Worker
 from bot.claims import Claims
 from bot.storage import Store
 
@@ -98,3 +98,21 @@ def test_batched_marks_settle_rows_in_sqlite(tmp_path: Path) -> None:
     }
     assert rows["e0"] == ("done", None) and rows["e1"] == ("retry", None)
     assert rows["e2"][0] == "owed" and rows["e2"][1] is not None  # not marked: still owed
+
+
+def test_a_full_batch_is_written_at_once() -> None:
+    marks = Marks()
+
+    async def scenario() -> None:
+        worker = Worker("t", marks, batch_seconds=3600)
+        worker.start()
+        full = [worker.settle(f"e{n}", "done") for n in range(BATCH_MAX)]
+        await asyncio.wait_for(asyncio.gather(*full), 30)  # not an hour: the batch is full
+        late = asyncio.ensure_future(worker.settle("late", "done"))
+        await asyncio.sleep(0.05)
+        assert not late.done()
+        await worker.stop()
+        await late
+
+    asyncio.run(scenario())
+    assert [len(b) for b in marks.batches] == [BATCH_MAX, 1]

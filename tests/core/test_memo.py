@@ -68,7 +68,10 @@ def test_a_reload_answers_from_the_new_knowledge_and_forgets_the_old(tmp_path: P
     assert any(memo.sizes())
     old = service.bot
     write_entry(
-        root, "garbage.oversized", "garbage.oversized", "そだいごみは でんわで もうしこみます。",
+        root,
+        "garbage.oversized",
+        "garbage.oversized",
+        "そだいごみは でんわで もうしこみます。",
         questions=["粗大ごみの申し込み方法"],
     )
     assert Reloader(service).reload().ok
@@ -78,3 +81,13 @@ def test_a_reload_answers_from_the_new_knowledge_and_forgets_the_old(tmp_path: P
     assert after.entry == "garbage.oversized"
     # The old bot's own caches are its own: what it remembered never reaches the new one.
     assert old.handle(Incoming(kind="text", text=question), Session()).entry == before.entry
+
+
+def test_a_session_dict_is_what_asdict_gives_and_not_shared() -> None:
+    session = Session(lang="vi", area="西町", pending=["a", "b"], subs={"garbage": "evening"})
+    assert session.to_dict() == asdict(session)
+    data = session.to_dict()
+    data["pending"].append("c")
+    data["subs"]["disaster"] = "on"
+    assert session.pending == ["a", "b"] and session.subs == {"garbage": "evening"}
+    assert Session().to_dict() == asdict(Session())
