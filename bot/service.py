@@ -165,6 +165,10 @@ class Service:
             "text": mask(incoming.text) if incoming.kind == "text" and not result.private else None,
         }
         self.store.complete(event_id, {**row, **self._kept_reply(reply_to, result)})
+        if any(e.kind == "forget" for e in result.effects):
+            # "Delete my data": the remembered pseudonyms hold raw platform ids, so
+            # none may outlive it (an LRU cannot drop one key; refilling is cheap).
+            memo.clear(self._keys)
         return result
 
     def record(self, channel: str, user_id: str | None, kind: str, event_id: str | None) -> bool:

@@ -83,3 +83,17 @@ def test_an_owed_reply_is_stored_as_asdict_gives_it_and_pseudonyms_stay_apart(
     assert stored["replies"] == [asdict(r) for r in result.replies]
     keys = {service.key(c, u) for c in ("line", "telegram") for u in ("U1", "U2")}
     assert len(keys) == 4 and service.key("line", "U1") == service.key("line", "U1")
+
+
+def test_delete_my_data_leaves_no_remembered_platform_id(tmp_path: Path, bot: Bot) -> None:
+    """The pseudonym memory holds raw platform ids: "delete my data" empties it."""
+    service = Service(bot, Store(tmp_path / "db.sqlite3"), b"k")
+    ask = service.handle("line", "U7", Incoming(text="Quero apagar meus dados, por favor"))
+    assert ask is not None and [b.data for b in ask.replies[-1].buttons] == [
+        "forget:yes",
+        "forget:no",
+    ]
+    assert service._keys.cache_info().currsize > 0  # type: ignore[attr-defined]
+    gone = service.handle("line", "U7", Incoming(kind="postback", text="forget:yes"))
+    assert gone is not None and any(e.kind == "forget" for e in gone.effects)
+    assert service._keys.cache_info().currsize == 0  # type: ignore[attr-defined]

@@ -46,6 +46,11 @@ def bound(method: Callable[P, R], size: int = SIZE) -> Callable[P, R]:
     return cast(Callable[P, R], cached)
 
 
+def clear(cached: Callable[..., Any]) -> None:
+    """Forget what one cache (made by `per_text` or `bound`) remembers."""
+    cast(Any, cached).cache_clear()
+
+
 def clear_all() -> None:
     """Forget every remembered result (after the knowledge base changed)."""
     for cached in list(_caches):
