@@ -23,7 +23,7 @@ from .emergency import Emergency, find_emergency
 from .garbage_flow import GarbageFlow
 from .knowledge import Entry, KnowledgeBase, load_knowledge
 from .langs import LANGS, NATIVE_NAMES, SOURCE_LANG, platform_lang
-from .language import Lexicon, detect, is_shared_only
+from .language import Lexicon, detect, is_shared_only, vocabulary_favours
 from .normalize import has_latin, normalize, romaji
 from .open_shelters import LiveSource
 from .phrases import Phrases, load_phrases
@@ -182,6 +182,12 @@ class Bot:
         )
         if telling:
             found = self.detect(incoming.text)
+            kept = session.last_lang
+            if found and kept and found != kept and vocabulary_favours(
+                incoming.text, self.lexicon, kept
+            ):
+                # A short follow-up with a loanword ("e online tem?") is not a switch.
+                return kept
             if found:
                 return found
             # A lone "ok" or "menu" is written the same in many languages.

