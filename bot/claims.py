@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 from cryptography.fernet import Fernet, InvalidToken
 
 from bot import storage
@@ -80,7 +81,7 @@ class Claims:
     def seal(self, reply: dict[str, Any]) -> str:
         """The `reply` column's value: the JSON, encrypted and authenticated."""
         # ASCII JSON: a forged id with a lone surrogate survives the round trip.
-        return self.fernet.encrypt(json.dumps(reply).encode()).decode()
+        return self.fernet.encrypt(orjson.dumps(reply)).decode()
 
     def unseal(self, sealed: str) -> dict[str, Any] | None:
         """The stored reply, or None when it was sealed with another secret key."""

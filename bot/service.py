@@ -11,14 +11,13 @@ import os
 import threading
 import time
 import uuid
-from dataclasses import replace
 from functools import partial
 from typing import Any
 
 from bot.claims import STALE_AFTER, Claims
 from bot.core import memo
 from bot.core.dialogue import Bot
-from bot.core.types import Incoming, Result, Session
+from bot.core.types import Incoming, Result, Session, replace
 from bot.hostile import clean
 from bot.notify import hooks as notify
 from bot.privacy import mask

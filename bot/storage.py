@@ -11,7 +11,6 @@ locks and the per-user advisory lock taken in `claim`).
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sqlite3
@@ -20,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
+import orjson
 import sqlite_utils
 
 from bot import db as pg
@@ -252,8 +252,10 @@ class Store:
     # ------------------------------------------------------------------ sessions
     def load_session(self, user_key: str) -> dict[str, Any] | None:
         with self.lock:
-            rows = list(self.db.query("select data from sessions where user_key = ?", [user_key]))
-        return json.loads(rows[0]["data"]) if rows else None
+            row = self.db.execute(
+                "select data from sessions where user_key = ?", [user_key]
+            ).fetchone()
+        return orjson.loads(row[0]) if row else None
 
     def save_session(self, user_key: str, data: dict[str, Any]) -> None:
         with self.lock:
@@ -261,7 +263,7 @@ class Store:
                 "insert into sessions (user_key, data, updated) values (?, ?, ?)"
                 " on conflict(user_key) do update set data = excluded.data,"
                 " updated = excluded.updated",
-                [user_key, json.dumps(data, ensure_ascii=False), now_iso()],
+                [user_key, orjson.dumps(data).decode(), now_iso()],
             )
 
     # ------------------------------------------------------------------ users

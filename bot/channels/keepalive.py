@@ -20,12 +20,12 @@ its retry key).
 from __future__ import annotations
 
 import asyncio
-import json
 import ssl
 import urllib.parse
 from typing import Any, cast
 
 import httptools
+import orjson
 
 MAX_IDLE = 16  # connections kept open for reuse
 
@@ -122,7 +122,7 @@ class KeepAliveClient:
 
     async def post_json(self, path: str, body: Any, headers: dict[str, str] | None = None) -> int:
         """POST `body` as JSON; the status, or HttpStatusError when it is not 2xx."""
-        payload = json.dumps(body).encode()
+        payload = orjson.dumps(body)
         extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
         data = (
             f"POST {self.prefix}{path} HTTP/1.1\r\n{self._head}{extra}"

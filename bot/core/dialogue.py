@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import replace
 from functools import lru_cache, partial
 from pathlib import Path
 
@@ -34,7 +33,7 @@ from .signup_flow import SignupFlow
 from .subscribe_flow import SubscribeFlow
 from .tagging import remembered
 from .topics import national_numbers
-from .types import Button, Incoming, Reply, Result, Session, fit_buttons
+from .types import Button, Incoming, Reply, Result, Session, fit_buttons, replace
 
 # Confidence thresholds on the retrieval score (tuned on the dev question set
 # and our own tuning set; see bench/ and tests/core/test_accuracy.py).
@@ -128,6 +127,9 @@ class Bot:
         self.lexicon = Lexicon.build((v.lang, v.text) for v in variants)
         # The language of a text, remembered per text for this knowledge base (bot.core.memo).
         self.detect: Callable[[str], str | None] = memo.bound(partial(detect, lexicon=self.lexicon))
+        self.favours: Callable[[str, str], bool] = memo.bound(
+            partial(vocabulary_favours, lexicon=self.lexicon)
+        )
         self.subscribe = SubscribeFlow(self)
         self.signup = SignupFlow(self)
         # Evacuation sites: loaded and indexed once here (server start, staff reload);
@@ -183,9 +185,7 @@ class Bot:
         if telling:
             found = self.detect(incoming.text)
             kept = session.last_lang
-            if found and kept and found != kept and vocabulary_favours(
-                incoming.text, self.lexicon, kept
-            ):
+            if found and kept and found != kept and self.favours(incoming.text, kept):
                 # A short follow-up with a loanword ("e online tem?") is not a switch.
                 return kept
             if found:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -32,7 +31,7 @@ from . import memo
 from .easyreply import EasyJapanese, simplify_note
 from .normalize import has_han, normalize
 from .reminder_times import load_reminder_times
-from .types import Button, Reply, Result, Session
+from .types import Button, Reply, Result, Session, replace
 
 if TYPE_CHECKING:
     from .dialogue import Bot
@@ -151,6 +150,7 @@ class GarbageFlow:
         self.clock = clock
         # The area prompt of a language is the same text and buttons every time (bot.core.memo).
         self._area_prompt = memo.bound(self._make_area_prompt)
+        self.names_category = memo.bound(self._names_category)  # type: ignore[method-assign]
         folder = data.dataset.folder
         settings = folder / "settings.yaml"
         raw = yaml.safe_load(settings.read_text(encoding="utf-8")) if settings.exists() else {}
@@ -190,6 +190,10 @@ class GarbageFlow:
         return None
 
     def names_category(self, text: str) -> str | None:
+        """The kind of garbage a text names by name, or None (remembered per text)."""
+        return self._names_category(text)
+
+    def _names_category(self, text: str) -> str | None:
         """The kind of garbage a text names by name ("Nasusunog na basura, kailan?",
         "プラの日", "rác không cháy"), or None. The first name in the text wins, the
         longest at one place: "hindi nasusunog" is non-burnable, not "nasusunog".

@@ -231,7 +231,7 @@ class Lexicon:
         return {lang: totals[lang] / len(units) for lang in LANGS}
 
 
-def vocabulary_favours(text: str, lexicon: Lexicon, lang: str) -> bool:
+def vocabulary_favours(text: str, lang: str, lexicon: Lexicon) -> bool:
     """Whether our `lang` vocabulary holds more of the text's words than any other
     language's does ("e online tem?": Portuguese words around an English one)."""
     scores = lexicon.scores(_units(normalize(text)))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,7 +28,7 @@ from .langs import SOURCE_LANG
 from .normalize import normalize
 from .open_shelters import LiveSource, resolve
 from .topics import national_numbers
-from .types import LOCATION_REQUEST, Button, Incoming, Reply, Result, Session
+from .types import LOCATION_REQUEST, Button, Incoming, Reply, Result, Session, replace
 
 if TYPE_CHECKING:
     from .dialogue import Bot

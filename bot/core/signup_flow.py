@@ -20,15 +20,15 @@ import json
 import os
 import re
 import unicodedata
-from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from . import memo
 from .normalize import normalize
-from .types import Button, Effect, Reply, Result, Session
+from .types import Button, Effect, Reply, Result, Session, replace
 
 if TYPE_CHECKING:
     from .dialogue import Bot
@@ -71,6 +71,7 @@ def forget_phrases() -> list[tuple[str, str]]:
     return sorted(pairs, key=lambda p: len(p[0]), reverse=True)
 
 
+@memo.per_text
 def asks_to_forget(text: str) -> str | None:
     """The language of the "delete my data" phrase in the text, or None."""
     folded = normalize(text)

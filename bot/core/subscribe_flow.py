@@ -9,11 +9,10 @@ cannot push: web chat and CLI, which are told to use LINE or Telegram).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .reminder_times import ReminderTimes, load_reminder_times
-from .types import Button, Effect, Reply, Result, Session
+from .types import Button, Effect, Reply, Result, Session, replace
 
 if TYPE_CHECKING:
     from .dialogue import Bot

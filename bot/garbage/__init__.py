@@ -74,6 +74,7 @@ class GarbageData:
         # a reload builds a new GarbageData, with empty caches.
         self._named_in = memo.bound(self._area_named_in)
         self._items_in = memo.bound(self._find_items)
+        self._guess = memo.bound(self._area_guess)
 
     @classmethod
     def load(cls, knowledge_dir: Path) -> GarbageData:
@@ -128,9 +129,14 @@ class GarbageData:
 
     def match_area_guess(self, text: str) -> tuple[list[str], bool]:
         """`match_area`, and whether it is only a typo-tolerant guess (confirm it)."""
+        areas, guess = self._guess(text)
+        return list(areas), guess
+
+    def _area_guess(self, text: str) -> tuple[tuple[str, ...], bool]:
         if not self.dataset.areas:
-            return [], False
-        return self._area_index.match_guess(text)
+            return (), False
+        areas, guess = self._area_index.match_guess(text)
+        return tuple(areas), guess
 
     def area_named_in(self, text: str) -> list[str]:
         """Areas named as written inside a sentence ("i live in nishimachi, ...")."""

@@ -129,7 +129,7 @@ def test_both_detectors_speak_for_all_seven_languages() -> None:
 
 def test_a_follow_up_in_the_conversations_words_keeps_its_language(bot: Bot) -> None:
     # A loanword ("online") does not switch a Portuguese conversation to English...
-    assert vocabulary_favours("e online tem?", bot.lexicon, "pt")
+    assert vocabulary_favours("e online tem?", "pt", bot.lexicon)
     assert bot.handle(Incoming(text="e online tem?"), Session(last_lang="pt")).lang == "pt"
     # ...but a message in another language does.
     switched = bot.handle(Incoming(text="what day is plastic collection"), Session(last_lang="pt"))
