@@ -80,8 +80,12 @@ class Claims:
 
     def seal(self, reply: dict[str, Any]) -> str:
         """The `reply` column's value: the JSON, encrypted and authenticated."""
-        # ASCII JSON: a forged id with a lone surrogate survives the round trip.
-        return self.fernet.encrypt(orjson.dumps(reply)).decode()
+        try:
+            payload = orjson.dumps(reply)
+        except orjson.JSONEncodeError:
+            # A forged id with a lone surrogate: ASCII JSON keeps it through the round trip.
+            payload = json.dumps(reply).encode()
+        return self.fernet.encrypt(payload).decode()
 
     def unseal(self, sealed: str) -> dict[str, Any] | None:
         """The stored reply, or None when it was sealed with another secret key."""

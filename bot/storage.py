@@ -11,6 +11,7 @@ locks and the per-user advisory lock taken in `claim`).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
@@ -255,15 +256,24 @@ class Store:
             row = self.db.execute(
                 "select data from sessions where user_key = ?", [user_key]
             ).fetchone()
-        return orjson.loads(row[0]) if row else None
+        if not row:
+            return None
+        try:
+            return orjson.loads(row[0])  # type: ignore[no-any-return]
+        except orjson.JSONDecodeError:  # an escaped lone surrogate (see save_session)
+            return json.loads(row[0])  # type: ignore[no-any-return]
 
     def save_session(self, user_key: str, data: dict[str, Any]) -> None:
+        try:
+            text = orjson.dumps(data).decode()
+        except orjson.JSONEncodeError:  # a lone surrogate: ASCII JSON keeps it
+            text = json.dumps(data)
         with self.lock:
             self.db.execute(
                 "insert into sessions (user_key, data, updated) values (?, ?, ?)"
                 " on conflict(user_key) do update set data = excluded.data,"
                 " updated = excluded.updated",
-                [user_key, orjson.dumps(data).decode(), now_iso()],
+                [user_key, text, now_iso()],
             )
 
     # ------------------------------------------------------------------ users

@@ -77,6 +77,16 @@ def test_claim_session_feedback_and_reopen(db_target: Path | str) -> None:
     again.close()
 
 
+def test_sessions_keep_any_text_including_a_lone_surrogate(db_target: Path | str) -> None:
+    # Stored as compact UTF-8 JSON; a lone surrogate (a forged id) goes as ASCII JSON.
+    store = Store(db_target)
+    store.save_session("u1", {"context": "ゴミの日 rác 🗑️", "pending": ["a"]})
+    assert store.load_session("u1") == {"context": "ゴミの日 rác 🗑️", "pending": ["a"]}
+    store.save_session("u1", {"context": "x\ud800y"})
+    assert store.load_session("u1") == {"context": "x\ud800y"}
+    store.close()
+
+
 def test_a_failed_turn_leaves_nothing_behind(
     db_target: Path | str, bot: Bot, monkeypatch: pytest.MonkeyPatch
 ) -> None:

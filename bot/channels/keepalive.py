@@ -20,6 +20,7 @@ its retry key).
 from __future__ import annotations
 
 import asyncio
+import json
 import ssl
 import urllib.parse
 from typing import Any, cast
@@ -122,7 +123,10 @@ class KeepAliveClient:
 
     async def post_json(self, path: str, body: Any, headers: dict[str, str] | None = None) -> int:
         """POST `body` as JSON; the status, or HttpStatusError when it is not 2xx."""
-        payload = orjson.dumps(body)
+        try:
+            payload = orjson.dumps(body)
+        except orjson.JSONEncodeError:  # a lone surrogate from a forged event: escaped
+            payload = json.dumps(body).encode()
         extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
         data = (
             f"POST {self.prefix}{path} HTTP/1.1\r\n{self._head}{extra}"
