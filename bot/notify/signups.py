@@ -122,12 +122,15 @@ def purge(store: Store, days: int | None = None, now: datetime | None = None) ->
     with transaction(store):
         cur = store.db.conn.execute("delete from notify_signups where created < ?", [cutoff])
         forms = store.db.conn.execute(
+            # Sessions are compact JSON (Store.save_session); older rows have spaces.
             "select user_key, data from sessions where updated < ?"
-            ' and data like \'%"awaiting": "signup"%\'',
+            ' and (data like \'%"awaiting":"signup"%\' or data like \'%"awaiting": "signup"%\')',
             [stale],
         ).fetchall()
         for user_key, data in forms:
             session = json.loads(data)
+            if session.get("awaiting") != "signup":
+                continue  # the words were inside a text, not the form's state
             session.update(awaiting=None, awaiting_payload=None)
             store.db.conn.execute(
                 "update sessions set data = ? where user_key = ?",

@@ -218,6 +218,18 @@ def test_signups_are_purged_after_the_retention_period(tmp_path: Path, bot: Bot)
     assert "Half Done" not in json.dumps(list(store.db.query("select data from sessions")))
 
 
+def test_unfinished_forms_saved_before_compact_json_are_dropped_too(tmp_path: Path) -> None:
+    # Sessions written by an earlier resbot: json.dumps with ", " and ": ".
+    store = Store(tmp_path / "old.sqlite3")
+    old = {"lang": "en", "awaiting": "signup", "awaiting_payload": '{"name": "Old Form"}'}
+    store.db.execute(
+        "insert into sessions (user_key, data, updated) values (?, ?, ?)",
+        ["k", json.dumps(old, ensure_ascii=False), "2020-01-01T00:00:00.000+00:00"],
+    )
+    signups.purge(store, days=365)
+    assert store.load_session("k") == {"lang": "en", "awaiting": None, "awaiting_payload": None}
+
+
 def test_the_same_sign_up_twice_is_stored_and_counted_once(tmp_path: Path) -> None:
     store = Store(tmp_path / "twice.sqlite3")
     fields = {"level": "basic", "contact": "a@b.jp"}
