@@ -141,8 +141,12 @@ class Service:
         reply_to: dict[str, Any] | None = None,
     ) -> Result:
         started = time.perf_counter()
-        self.store.touch_user(key, channel, follow=True if incoming.kind == "follow" else None)
-        session = Session.from_dict(self.store.load_session(key))
+        stored = self.store.load_session(key)
+        if stored is None or incoming.kind == "follow":
+            # A session row is only written below, after its users row: a returning
+            # resident's turn needs no insert (one statement fewer per turn).
+            self.store.touch_user(key, channel, follow=True if incoming.kind == "follow" else None)
+        session = Session.from_dict(stored)
         if lang:
             session.lang = lang
         notify.prepare(self.store, channel, key, session)

@@ -97,3 +97,24 @@ def test_delete_my_data_leaves_no_remembered_platform_id(tmp_path: Path, bot: Bo
     gone = service.handle("line", "U7", Incoming(kind="postback", text="forget:yes"))
     assert gone is not None and any(e.kind == "forget" for e in gone.effects)
     assert service._keys.cache_info().currsize == 0  # type: ignore[attr-defined]
+
+
+def test_a_returning_residents_turn_writes_only_what_changed(tmp_path: Path, bot: Bot) -> None:
+    # Per turn on the hot path (issue 18): no users insert once the resident has a
+    # session, no recipient update without a subscription; the first turn makes both.
+    store = Store(tmp_path / "turn.sqlite3")
+    service = Service(bot, store, b"k")
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    service.handle("line", "U1", Incoming(text="how to sort garbage"), "ev1", reply_owed=True)
+    first = [s for s in statements if s.startswith("insert into users")]
+    statements.clear()
+    service.handle("line", "U1", Incoming(text="plastic bottles?"), "ev2", reply_owed=True)
+    assert len(first) == 1
+    assert not [s for s in statements if "into users" in s or "notify_recipients" in s]
+    assert store.db.execute("select count(*) from users").fetchone()[0] == 1
+    store.db.conn.set_trace_callback(None)
+    # A follow still marks the resident as following.
+    service.handle("line", "U1", Incoming(kind="follow"), "ev3")
+    (followed,) = store.db.execute("select followed from users").fetchone()
+    assert followed

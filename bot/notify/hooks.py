@@ -57,5 +57,8 @@ def apply(store: Store, channel: str, user_id: str, user_key: str, result: Resul
             return  # nothing of theirs is kept: not even the language
         else:
             log.warning("unknown effect %r ignored", effect.kind)
-    if channel in subscriptions.PUSH_CHANNELS:
+    subscribed = result.session.subs or any(e.kind == "subscribe" for e in result.effects)
+    if channel in subscriptions.PUSH_CHANNELS and subscribed:
+        # Without a subscription there is no recipient row to keep current (the last
+        # unsubscribe deletes it): most residents' turns skip the statement.
         subscriptions.refresh(store, user_key, lang, result.session.area)
