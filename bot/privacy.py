@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from bot.core import memo
+
 # Characters people put between the digit groups of a phone number or postal code:
 # dashes of every width (ー is what a Japanese IME often types), dots, spaces and
 # brackets, slashes and wave dashes (〜 ～, what an IME types for "to"). A colon ends
@@ -60,6 +62,7 @@ def _token(m: re.Match[str]) -> str:
     return _number(m.group(0))
 
 
+@memo.per_text  # residents repeat their questions; two regex passes per logged turn
 def mask(text: str) -> str:
     """The text with e-mail addresses, phone numbers, postal codes and long digit
     runs replaced by [email], [phone], [postcode], [id] and [number]."""
