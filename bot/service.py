@@ -126,7 +126,7 @@ class Service:
         if verdict == "ok":
             return None
         result = refusal(self.bot, Session.from_dict(self.store.load_session(key)), verdict)
-        row = {"ts": now_iso(), "lang": result.lang, "outcome": "ignored"}
+        row = {"lang": result.lang, "outcome": "ignored"}
         self.store.complete(event_id, {**row, **self._kept_reply(reply_to, result)})
         return result
 
@@ -156,8 +156,8 @@ class Service:
         notify.apply(self.store, channel, user_id, key, result)
         if result.feedback is not None:
             self.store.add_feedback(event_id, key, *result.feedback)
+        # `ts` stays the claim's (bot.storage.claim): the indexed column is written once.
         row = {
-            "ts": now_iso(),
             "lang": result.lang,
             "outcome": result.outcome,
             "topic": result.topic,

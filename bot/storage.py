@@ -16,7 +16,8 @@ import logging
 import os
 import sqlite3
 import threading
-from datetime import UTC, datetime
+import time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
@@ -45,7 +46,23 @@ def create_private(path: Path | str) -> None:
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    """Now in UTC, as `datetime.now(UTC).isoformat(timespec="milliseconds")` writes it
+    (2026-12-06T23:52:00.123+00:00): the log's timestamps compare as text."""
+    return iso_ns(time.time_ns())
+
+
+def iso_ns(ns: int) -> str:
+    """A POSIX time in nanoseconds in now_iso's format, the milliseconds truncated.
+
+    A turn writes 3-5 stamps; `datetime.isoformat` costs ~17,000 instructions each
+    (callgrind: 4.7 % of a LINE webhook's), the second's text is reused here."""
+    second, rest = divmod(ns, 1_000_000_000)
+    return f"{_second_text(second)}.{rest // 1_000_000:03d}+00:00"
+
+
+@lru_cache(maxsize=8)
+def _second_text(second: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
 
 
 def database_url() -> str | None:

@@ -7,7 +7,7 @@ import json
 import random
 import subprocess
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,7 @@ from bot.staff.accounts import Accounts
 from bot.staff.ratelimit import MAX_FAILURES, WINDOW, LoginLimiter
 from bot.staff.roles import Role
 from bot.staff.sessions import Sessions
-from bot.storage import SCHEMA_VERSION, Store
+from bot.storage import SCHEMA_VERSION, Store, iso_ns, now_iso
 from bot.throttle import StoredThrottle, Throttle, throttle_from
 from tests.pg import Cluster
 
@@ -339,3 +339,17 @@ def test_a_dropped_postgresql_connection_fails_one_event_then_reconnects(
     assert service.handle("line", "U1", Incoming(text="where is the shelter"), "ev2") is not None
     assert store.count() == 2
     store.close()
+
+
+def test_now_iso_writes_what_datetime_isoformat_writes() -> None:
+    """The log compares these stamps as text: the cheap formatter must match exactly,
+    milliseconds truncated as isoformat truncates them."""
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    samples = [0, 999_999, 1_000_000, 1_764_979_199_999_999_999, 1_764_979_200_000_000_000]
+    samples += [1_765_000_000_123_456_789 + k * 997_000_013 for k in range(50)]
+    for ns in samples:
+        expected = (epoch + timedelta(microseconds=ns // 1000)).isoformat(timespec="milliseconds")
+        assert iso_ns(ns) == expected
+    now = now_iso()
+    assert len(now) == len("2026-12-06T23:52:00.123+00:00") and now.endswith("+00:00")
+    assert abs(datetime.fromisoformat(now) - datetime.now(UTC)) < timedelta(seconds=5)
