@@ -20,7 +20,13 @@ _KATAKANA_START, _KATAKANA_END = 0x30A1, 0x30F6
 _SPACE_RE = re.compile(r"\s+")
 # Zero-width characters and other format controls (Cf) are noise from copy-paste.
 _PUNCT_RE = re.compile(r"[^\w\s#]")
-_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RE = re.compile(f"[{_CJK}]")
+# One CJK character (group 1) or a run of other non-space characters (group 2): the
+# pieces `tokens` and retrieval's features are made of, found in one C-level pass
+# instead of a Python call per character (~5 % of answering a text never seen).
+PIECES_RE = re.compile(f"([{_CJK}])|([^\\s{_CJK}]+)")
+NOT_CJK_OR_SPACE_RE = re.compile(f"[^ {_CJK}]")
 _KANA_RE = re.compile(r"[\u3040-\u30ff]")
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_RE = re.compile(r"[a-z]")
@@ -85,20 +91,7 @@ def has_latin(folded: str) -> bool:
 
 def tokens(folded: str) -> list[str]:
     """Split folded text into word tokens and single CJK characters."""
-    out: list[str] = []
-    for word in folded.split():
-        buf = ""
-        for ch in word:
-            if is_cjk_char(ch):
-                if buf:
-                    out.append(buf)
-                    buf = ""
-                out.append(ch)
-            else:
-                buf += ch
-        if buf:
-            out.append(buf)
-    return out
+    return [m.group() for m in PIECES_RE.finditer(folded)]
 
 
 @lru_cache(maxsize=1)

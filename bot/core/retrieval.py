@@ -22,7 +22,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from . import memo
-from .normalize import MAX_INPUT_CHARS, has_kana, is_cjk_char, normalize
+from .normalize import MAX_INPUT_CHARS, NOT_CJK_OR_SPACE_RE, PIECES_RE, has_kana, normalize
 from .tagging import words as tagged
 
 W_VARIANT = 0.55
@@ -62,23 +62,13 @@ def features(folded: str) -> list[str]:
     character pairs for CJK text (it has no spaces to split on)."""
     feats: list[str] = []
     latin: list[str] = []
-    for word in folded.split():
-        run = ""
-        for ch in word + " ":
-            if ch != " " and is_cjk_char(ch):
-                if run:
-                    latin.append(run)
-                    run = ""
-                feats.append("c" + ch)
-                continue
-            if ch == " ":
-                if run:
-                    latin.append(run)
-                    run = ""
-            else:
-                run += ch
-    cjk = "".join(ch for ch in folded if is_cjk_char(ch) or ch == " ")
-    for chunk in cjk.split():
+    for cjk_char, run in PIECES_RE.findall(folded):
+        if cjk_char:
+            feats.append("c" + cjk_char)
+        else:
+            latin.append(run)
+    # Pairs of CJK characters, across the Latin letters between them ("ごみabcの").
+    for chunk in NOT_CJK_OR_SPACE_RE.sub("", folded).split():
         feats += ["d" + chunk[i : i + 2] for i in range(len(chunk) - 1)]
     for w in latin:
         feats.append("w" + w)

@@ -32,3 +32,8 @@ def test_input_is_capped() -> None:
 
 def test_tokens_split_cjk_per_character() -> None:
     assert tokens("塑料垃圾 plastic") == ["塑", "料", "垃", "圾", "plastic"]
+
+
+def test_tokens_keep_latin_runs_between_cjk_characters() -> None:
+    assert tokens("ごみabcの日\tday  2回") == ["ご", "み", "abc", "の", "日", "day", "2", "回"]
+    assert tokens("") == [] and tokens("   ") == []

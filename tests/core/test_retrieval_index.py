@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from bot.core.normalize import normalize
-from bot.core.retrieval import Index, Variant, analyze
+from bot.core.retrieval import Index, Variant, analyze, features
 
 
 def _variant(entry: str, lang: str, text: str) -> Variant:
@@ -90,3 +90,13 @@ def test_serving_imports_no_report_or_training_libraries() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_features_of_mixed_text() -> None:
+    """CJK characters and their pairs (across Latin letters inside a word, not across
+    spaces), Latin words, their trigrams and word pairs, in this order."""
+    assert features("ごみab日 day off") == [
+        "cご", "cみ", "c日", "dごみ", "dみ日",
+        "wab", "wday", "t<da", "tday", "tay>", "woff", "t<of", "toff", "tff>",
+        "bab_day", "bday_off",
+    ]  # fmt: skip
