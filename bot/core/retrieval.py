@@ -79,6 +79,11 @@ def features(folded: str) -> list[str]:
     return feats
 
 
+def _sorted_words(folded: str) -> str:
+    """The words in sorted order: what fuzz.token_sort_ratio compares."""
+    return " ".join(sorted(folded.split()))
+
+
 @dataclass(frozen=True)
 class Variant:
     entry_id: str
@@ -156,6 +161,9 @@ class Index:
         if not rows:
             raise ValueError("cannot build an index with no question variants")
         self.variants = rows
+        # Each variant's words in sorted order, made when it is first compared:
+        # token_sort_ratio would sort both sides again for every comparison.
+        self._sorted: list[str | None] = [None] * len(rows)
         self.entry_ids: list[str] = sorted({v.entry_id for v in rows})
         position = {e: i for i, e in enumerate(self.entry_ids)}
         self._row_entry = np.array([position[v.entry_id] for v in rows])
@@ -280,6 +288,7 @@ class Index:
         best_variant = np.maximum.reduceat(by_variant, self._starts)
         coarse = W_VARIANT * best_variant + W_ENTRY * by_entry
         top = np.argsort(-coarse)[:RERANK]
+        query_sorted = _sorted_words(folded)
         out: list[Candidate] = []
         for e in top:
             if coarse[e] <= 0:
@@ -291,8 +300,11 @@ class Index:
             near = start + np.argsort(-block)[:3]
             fz = 0.0
             best_row = int(near[0])
-            for r in near:
-                s = fuzz.token_sort_ratio(folded, self.variants[r].folded) / 100.0
+            for r in near.tolist():
+                other = self._sorted[r]
+                if other is None:
+                    other = self._sorted[r] = _sorted_words(self.variants[r].folded)
+                s = fuzz.ratio(query_sorted, other) / 100.0  # = token_sort_ratio
                 if s > fz:
                     fz = s
             score = float(coarse[e] + W_FUZZ * fz * min(1.0, best_variant[e] * 2)) * known
