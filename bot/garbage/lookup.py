@@ -60,6 +60,7 @@ _GENERIC_WORDS = {
 GENERIC = frozenset(normalize(w) for words in _GENERIC_WORDS.values() for w in words)
 """Words for garbage itself: every question has them, so a name that merely
 contains one (厨余垃圾, 生ごみ) is no partial match for "垃圾哪天收"."""
+_NOT_ROMAJI_RE = re.compile(r"[^a-z0-9]")
 _LONG_VOWELS = (("ou", "o"), ("oo", "o"), ("uu", "u"), ("mb", "nb"), ("mp", "np"))
 
 
@@ -73,9 +74,13 @@ def reading(text: str) -> str:
     return "".join(hira for _, hira, _ in _segments(text))
 
 
+@lru_cache(maxsize=8192)
 def romaji_key(text: str) -> str:
-    """Latin text folded for comparing romaji: "Asahi-chō" == "asahicho" == "ASAHICHOU"."""
-    text = re.sub(r"[^a-z0-9]", "", normalize(text))
+    """Latin text folded for comparing romaji: "Asahi-chō" == "asahicho" == "ASAHICHOU".
+
+    Remembered: `AreaIndex.named_in` folds every run of one to three words of each
+    message, and most such runs ("when", "is", "plastic") come again and again."""
+    text = _NOT_ROMAJI_RE.sub("", normalize(text))
     for long, short in _LONG_VOWELS:
         text = text.replace(long, short)
     return text
