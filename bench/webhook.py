@@ -9,11 +9,14 @@ load elsewhere on the machine does not count), the resbot/bare ratio, whether
 the targets are met (CPU <= 1.0 ms per webhook, p99 < 100 ms at 10 senders),
 and checks that no interaction was lost or logged twice (log rows == replies ==
 requests). `--before DIR` also runs resbot from another source tree (e.g.
-`git archive <commit> | tar -x -C DIR`) in the same run. With
+`git archive <commit> | tar -x -C DIR`) in the same run. The texts cycle through
+bench/questions.py, so after the warm-up every answer is one the server remembers
+(bot.core.memo); `--novel` makes each text new (the question and its request
+number), the cost of a message never seen before. With
 BENCH_PROFILE=<file> resbot runs under py-spy and writes a raw profile there.
 Bounded: a fixed number of requests per level, loopback only; it stops by itself.
 
-    .venv/bin/python bench/webhook.py [--requests 600] [--before DIR] [--senders 1 10 50]
+    .venv/bin/python bench/webhook.py [--requests 600] [--before DIR] [--senders 1 10 50] [--novel]
 """
 
 from __future__ import annotations
@@ -48,8 +51,11 @@ class Figures:
     errors: int
 
 
-async def level(server: Server, concurrency: int, start: int, count: int) -> Figures:
-    """Send `count` signed webhooks from `concurrency` senders and time them."""
+async def level(
+    server: Server, concurrency: int, start: int, count: int, novel: bool = False
+) -> Figures:
+    """Send `count` signed webhooks from `concurrency` senders and time them;
+    `novel`: every text differs from all earlier ones (no remembered answer)."""
     url = server.base + "/line/webhook"
     latencies: list[float] = []
     errors = 0
@@ -60,7 +66,8 @@ async def level(server: Server, concurrency: int, start: int, count: int) -> Fig
             nonlocal errors
             while queue:
                 n = queue.pop()
-                body = line_body(n, QUESTIONS[n % len(QUESTIONS)])
+                text = QUESTIONS[n % len(QUESTIONS)]
+                body = line_body(n, f"{text} {n}" if novel else text)
                 t0 = time.perf_counter()
                 r = await client.post(url, content=body, headers={"X-Line-Signature": sign(body)})
                 latencies.append((time.perf_counter() - t0) * 1000)
@@ -87,6 +94,7 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=600, help="requests per level and server")
     ap.add_argument("--senders", type=int, nargs="+", default=[1, 10])
     ap.add_argument("--before", type=Path, help="also run resbot from this source tree")
+    ap.add_argument("--novel", action="store_true", help="a new text in every request")
     args = ap.parse_args()
     api = FakeApi()
     with Served(line_app(api)) as fake, tempfile.TemporaryDirectory() as tmpdir:
@@ -105,9 +113,10 @@ def main() -> None:
             for c in args.senders:
                 for name, s in servers.items():  # one level at a time, servers in turn
                     results[name, c] = asyncio.run(
-                        level(s, c, 2 * 10**6 + sent[name], args.requests)
+                        level(s, c, 2 * 10**6 + sent[name], args.requests, args.novel)
                     )
                     sent[name] += args.requests
+            print("texts:", "each new (--novel)" if args.novel else "repeated, remembered")
             print(
                 f"{'server':<8}{'senders':>8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
                 f"{'CPU ms/req':>12}{'errors':>8}"
