@@ -17,6 +17,7 @@ MAX_INPUT_CHARS = 500
 keeps the time per message bounded whatever a client sends."""
 
 _KATAKANA_START, _KATAKANA_END = 0x30A1, 0x30F6
+_DROPPED = ("Cf", "Cc", "Cs", "Co")  # format and control characters, surrogates, private use
 _SPACE_RE = re.compile(r"\s+")
 # Zero-width characters and other format controls (Cf) are noise from copy-paste.
 _PUNCT_RE = re.compile(r"[^\w\s#]")
@@ -30,31 +31,31 @@ NOT_CJK_OR_SPACE_RE = re.compile(f"[^ {_CJK}]")
 _KANA_RE = re.compile(r"[\u3040-\u30ff]")
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_RE = re.compile(r"[a-z]")
+_KATA_TO_HIRA = {c: c - 0x60 for c in range(_KATAKANA_START, _KATAKANA_END + 1)}
+# Runs of letters that are neither ASCII nor CJK: the ones fold_accents decomposes.
+_ACCENTED_RE = re.compile(f"[^\\x00-\\x7f{_CJK}]+")
 # Letters that NFD does not split into base + mark.
 _LATIN_EXTRA = str.maketrans({"đ": "d", "Đ": "d", "ø": "o", "ß": "ss", "æ": "ae", "ł": "l"})
 
 
 def kata_to_hira(text: str) -> str:
     """Fold katakana to hiragana: プラスチック and ぷらすちっく are the same word."""
-    return "".join(
-        chr(ord(ch) - 0x60) if _KATAKANA_START <= ord(ch) <= _KATAKANA_END else ch for ch in text
-    )
+    return text.translate(_KATA_TO_HIRA)
 
 
 def fold_accents(text: str) -> str:
     """Strip diacritics from Latin letters (Vietnamese tones, Portuguese and Spanish accents).
 
     CJK text is left alone: NFD would split the voiced marks of kana (が -> か + ゛).
+    Only runs of other non-ASCII characters are decomposed (one regex pass, not a
+    Python step per character); the marks NFD may reorder within a run are dropped.
     """
-    text = text.translate(_LATIN_EXTRA)
-    out: list[str] = []
-    for ch in text:
-        if ch.isascii() or _CJK_RE.match(ch):
-            out.append(ch)
-            continue
-        decomposed = unicodedata.normalize("NFD", ch)
-        out.append("".join(c for c in decomposed if not unicodedata.combining(c)))
-    return "".join(out)
+    return _ACCENTED_RE.sub(_strip_marks, text.translate(_LATIN_EXTRA))
+
+
+def _strip_marks(run: re.Match[str]) -> str:
+    decomposed = unicodedata.normalize("NFD", run.group())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 @lru_cache(maxsize=16384)
@@ -65,7 +66,8 @@ def normalize(text: str, limit: int | None = MAX_INPUT_CHARS) -> str:
     (search, language, garbage), and variants are folded once at start-up."""
     text = text[:limit] if limit else text
     text = unicodedata.normalize("NFKC", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc", "Cs", "Co"))
+    if not text.isprintable():  # rare: every Cc, Cf, Cs and Co character is unprintable
+        text = "".join(ch for ch in text if unicodedata.category(ch) not in _DROPPED)
     text = text.lower()
     text = kata_to_hira(text)
     text = fold_accents(text)
