@@ -58,12 +58,14 @@ def test_index_matrices_are_sublinear_smooth_idf_l2_tfidf() -> None:
     df: Counter[str] = Counter(f for t in texts for f in set(analyze(t)))
     assert sorted(index._vocab) == sorted(df)  # every feature of every variant, once
     assert list(index._vocab.values()) == list(range(len(df)))
-    got = _dense(index._variant_cols, len(texts))
+    n_entries = len(index.entry_ids)
+    both = _dense(index._cols, len(texts) + n_entries)  # variants' rows, then entries'
+    got = both[: len(texts)]
     assert np.allclose(got, _expected(texts, index._vocab, len(texts), df), atol=1e-6)
     entry_docs = [
         "".join("\n" + v.text for v in index.variants if v.entry_id == e) for e in index.entry_ids
     ]
-    got = _dense(index._entry_cols, len(entry_docs))
+    got = both[len(texts) :]
     assert np.allclose(got, _expected(entry_docs, index._vocab, len(texts), df), atol=1e-6)
 
 
