@@ -344,6 +344,9 @@ class _Index:
     cjk_parts: dict[str, set[str]] = field(default_factory=dict)
     word_parts: dict[str, set[tuple[str, ...]]] = field(default_factory=dict)
     fuzzy: dict[tuple[int, str], list[str]] = field(default_factory=dict)
+    # The lengths of the `cjk` names that begin with each character, shortest first:
+    # `_exact` tries only those, not every length at every position of a question.
+    cjk_lengths: dict[str, tuple[int, ...]] = field(default_factory=dict)
     max_cjk: int = 1
     max_words: int = 1
 
@@ -387,6 +390,10 @@ class ItemIndex:
                         self._add(_Key(i, lang, text, weight), form)
         for bucket in self.ix.fuzzy.values():
             bucket.sort()
+        lengths: dict[str, set[int]] = {}
+        for name in self.ix.cjk:
+            lengths.setdefault(name[0], set()).add(len(name))
+        self.ix.cjk_lengths = {first: tuple(sorted(sizes)) for first, sizes in lengths.items()}
 
     def _add(self, key: _Key, form: str) -> None:
         ix = self.ix
@@ -434,7 +441,10 @@ class ItemIndex:
         compact = folded.replace(" ", "")
         n = len(compact)
         for a in range(n):
-            for b in range(a + 1, min(n, a + ix.max_cjk) + 1):
+            for size in ix.cjk_lengths.get(compact[a], ()):
+                b = a + size
+                if b > n:
+                    break
                 keys = ix.cjk.get(compact[a:b])
                 if keys and _standalone(compact, a, b):
                     hits += [_Hit(k, b - a, a, 100.0) for k in keys]
