@@ -147,26 +147,6 @@ def _tfidf_columns(
     return Columns(indptr, rows[order], data[order])
 
 
-def _stacked(top: Columns, bottom: Columns, offset: int) -> Columns:
-    """Two matrices with the same columns, `bottom`'s rows numbered from `offset`:
-    each column holds `top`'s rows, then `bottom`'s, in their order (so each row's
-    sums add up in the same order as in its own matrix)."""
-    top_len, bottom_len = np.diff(top.indptr), np.diff(bottom.indptr)
-    indptr = np.zeros_like(top.indptr)
-    np.cumsum(top_len + bottom_len, out=indptr[1:])
-    columns = np.arange(len(top_len))
-    top_col = np.repeat(columns, top_len)
-    bottom_col = np.repeat(columns, bottom_len)
-    top_at = indptr[top_col] + np.arange(len(top.data)) - top.indptr[top_col]
-    bottom_at = indptr[bottom_col] + top_len[bottom_col]
-    bottom_at += np.arange(len(bottom.data)) - bottom.indptr[bottom_col]
-    indices = np.empty(len(top.data) + len(bottom.data), dtype=top.indices.dtype)
-    data = np.empty(len(indices), dtype=top.data.dtype)
-    indices[top_at], data[top_at] = top.indices, top.data
-    indices[bottom_at], data[bottom_at] = bottom.indices + offset, bottom.data
-    return Columns(indptr, indices, data)
-
-
 class Index:
     """A search index over question variants, built once per knowledge base.
 
@@ -206,14 +186,21 @@ class Index:
         idf32 = np.log((1 + n) / (1 + df)) + np.float32(1.0)
         self._idf = idf32.astype(np.float64)
         self._max_idf = float(idf32.max())
-        by_variant = _tfidf_columns(r, c, k, len(rows), idf32)
         docs = [""] * len(self.entry_ids)
         for v in rows:
             docs[position[v.entry_id]] += "\n" + v.text
-        r, c, k = _triplets(docs, self._vocab, grow=False)
-        # Variants' rows, then the entries' documents' rows, in one matrix: a
-        # question's columns are walked once for both (half the numpy calls).
-        self._cols = _stacked(by_variant, _tfidf_columns(r, c, k, len(docs), idf32), len(rows))
+        r2, c2, k2 = _triplets(docs, self._vocab, grow=False)
+        # The variants' rows, then the entries' documents' rows, in one matrix: a
+        # question's columns are walked once for both (half the numpy calls). Rows
+        # are independent (each scaled by its own norm), so the values are the same
+        # as in two matrices, and a column lists the variants' rows first.
+        self._cols = _tfidf_columns(
+            np.concatenate((r, r2 + len(rows))),
+            np.concatenate((c, c2)),
+            np.concatenate((k, k2)),
+            len(rows) + len(docs),
+            idf32,
+        )
         # The same question scores the same against this index (bot.core.memo).
         self._remembered = memo.bound(self._search)
 
