@@ -31,6 +31,7 @@ NOT_CJK_OR_SPACE_RE = re.compile(f"[^ {_CJK}]")
 _KANA_RE = re.compile(r"[\u3040-\u30ff]")
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_RE = re.compile(r"[a-z]")
+_KATAKANA_RE = re.compile("[\u30a1-\u30f6]")
 _KATA_TO_HIRA = {c: c - 0x60 for c in range(_KATAKANA_START, _KATAKANA_END + 1)}
 # Runs of letters that are neither ASCII nor CJK: the ones fold_accents decomposes.
 _ACCENTED_RE = re.compile(f"[^\\x00-\\x7f{_CJK}]+")
@@ -40,6 +41,8 @@ _LATIN_EXTRA = str.maketrans({"đ": "d", "Đ": "d", "ø": "o", "ß": "ss", "æ":
 
 def kata_to_hira(text: str) -> str:
     """Fold katakana to hiragana: プラスチック and ぷらすちっく are the same word."""
+    if not _KATAKANA_RE.search(text):  # most messages: a C scan, no per-character lookup
+        return text
     return text.translate(_KATA_TO_HIRA)
 
 
