@@ -16,7 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -211,6 +211,16 @@ class Lexicon:
                 words[lang].update(_units(normalize(text)))
         return cls(words)
 
+    @cached_property
+    def _languages_of(self) -> dict[str, tuple[str, ...]]:
+        """Each unit's languages, in `words`' order: one lookup per unit, not seven."""
+        out: dict[str, list[str]] = {}
+        for lang, vocab in self.words.items():
+            for unit in vocab:
+                out.setdefault(unit, []).append(lang)
+        shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per combination
+        return {unit: shared.setdefault(tuple(langs), tuple(langs)) for unit, langs in out.items()}
+
     def scores(self, units: list[str]) -> dict[str, float]:
         """Share of the message's units each language's vocabulary contains,
         weighted so that a word used by every language counts little."""
@@ -218,8 +228,9 @@ class Lexicon:
             return {}
         totals: dict[str, float] = dict.fromkeys(LANGS, 0.0)
         weight_sum = 0.0
+        languages_of = self._languages_of
         for unit in units:
-            present = [lang for lang, vocab in self.words.items() if unit in vocab]
+            present = languages_of.get(unit)
             if not present:
                 continue
             weight = 1.0 / len(present)
