@@ -78,6 +78,10 @@ def normalize(text: str, limit: int | None = MAX_INPUT_CHARS) -> str:
     return _SPACE_RE.sub(" ", text).strip()
 
 
+def has_cjk(text: str) -> bool:
+    return bool(_CJK_RE.search(text))
+
+
 def has_kana(text: str) -> bool:
     return bool(_KANA_RE.search(text))
 

@@ -22,7 +22,14 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from . import memo
-from .normalize import MAX_INPUT_CHARS, NOT_CJK_OR_SPACE_RE, PIECES_RE, has_kana, normalize
+from .normalize import (
+    MAX_INPUT_CHARS,
+    NOT_CJK_OR_SPACE_RE,
+    PIECES_RE,
+    has_cjk,
+    has_kana,
+    normalize,
+)
 from .tagging import words as tagged
 
 W_VARIANT = 0.55
@@ -241,7 +248,8 @@ class Index:
         vocab = self._vocab
         idf = self._idf
         words = [w for w in folded.split() if len(w) > 1 and w.isascii()]
-        cjk = [f for f in features(folded) if f[0] == "d"]
+        # CJK character pairs: none in a Latin-only text (no features to build).
+        cjk = [f for f in features(folded) if f[0] == "d"] if has_cjk(folded) else []
         units = ["w" + w for w in words] + cjk
         if not units:
             return 1.0
@@ -251,8 +259,9 @@ class Index:
                 known += float(idf[vocab[feat]])
                 continue
             if feat[0] == "w":
-                grams = [vocab[g] for g in features(feat[1:]) if g[0] == "t" and g in vocab]
-                total = len([g for g in features(feat[1:]) if g[0] == "t"])
+                trigrams = [g for g in features(feat[1:]) if g[0] == "t"]
+                grams = [vocab[g] for g in trigrams if g in vocab]
+                total = len(trigrams)
                 if total and len(grams) / total >= 0.6:
                     known += float(np.mean(idf[grams]))
                     continue
