@@ -37,6 +37,7 @@ _KATA_TO_HIRA = {c: c - 0x60 for c in range(_KATAKANA_START, _KATAKANA_END + 1)}
 _ACCENTED_RE = re.compile(f"[^\\x00-\\x7f{_CJK}]+")
 # Letters that NFD does not split into base + mark.
 _LATIN_EXTRA = str.maketrans({"đ": "d", "Đ": "d", "ø": "o", "ß": "ss", "æ": "ae", "ł": "l"})
+_LATIN_EXTRA_RE = re.compile("[đĐøßæł]")
 
 
 def kata_to_hira(text: str) -> str:
@@ -53,11 +54,20 @@ def fold_accents(text: str) -> str:
     Only runs of other non-ASCII characters are decomposed (one regex pass, not a
     Python step per character); the marks NFD may reorder within a run are dropped.
     """
-    return _ACCENTED_RE.sub(_strip_marks, text.translate(_LATIN_EXTRA))
+    if _LATIN_EXTRA_RE.search(text):  # rare: a scan, not a dict lookup per character
+        text = text.translate(_LATIN_EXTRA)
+    return _ACCENTED_RE.sub(_strip_marks, text)
 
 
 def _strip_marks(run: re.Match[str]) -> str:
-    decomposed = unicodedata.normalize("NFD", run.group())
+    return _without_marks(run.group())
+
+
+@lru_cache(maxsize=4096)
+def _without_marks(run: str) -> str:
+    """A run's letters without their marks; remembered: Vietnamese repeats a few
+    dozen accented letters ("ự", "ổ", "à"), each its own run between ASCII ones."""
+    decomposed = unicodedata.normalize("NFD", run)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
