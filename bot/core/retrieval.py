@@ -91,6 +91,11 @@ def _sorted_words(folded: str) -> str:
     return " ".join(sorted(folded.split()))
 
 
+_NO_IDS = np.empty(0, dtype=np.int64)
+_NO_WEIGHTS = np.empty(0)
+_NO_IDS.flags.writeable = _NO_WEIGHTS.flags.writeable = False
+
+
 @dataclass(frozen=True)
 class Variant:
     entry_id: str
@@ -210,20 +215,27 @@ class Index:
         )
         # The same question scores the same against this index (bot.core.memo).
         self._remembered = memo.bound(self._search)
+        # A follow-up searches twice (alone, then beside the previous question), and
+        # the previous question was analysed in the turn before: each text once.
+        self._queries = memo.bound(self._query)
+        self._known = memo.bound(self._known_share)
 
     def _query(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Feature ids and TF-IDF weights of a question, as the vectorizer would make them."""
+        """Feature ids and TF-IDF weights of a question, as the vectorizer would make
+        them; read-only, since a remembered pair is shared (`_queries`)."""
         counts: dict[int, int] = {}
         for feat in analyze(text):
             i = self._vocab.get(feat)
             if i is not None:
                 counts[i] = counts.get(i, 0) + 1
         if not counts:
-            return np.empty(0, dtype=np.int64), np.empty(0)
+            return _NO_IDS, _NO_WEIGHTS
         idx = np.fromiter(counts, dtype=np.int64, count=len(counts))
         tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
         w = tf * self._idf[idx]
-        return idx, w / np.linalg.norm(w)
+        w /= np.linalg.norm(w)
+        idx.flags.writeable = w.flags.writeable = False
+        return idx, w
 
     @staticmethod
     def _scores(cols: Columns, rows: int, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -274,7 +286,7 @@ class Index:
         """The question's vector plus `weight` times the previous question's: a
         short follow-up ("magkano?") is read in the light of what came before,
         while its own words still lead."""
-        cidx, cw = self._query(context[:MAX_INPUT_CHARS])
+        cidx, cw = self._queries(context[:MAX_INPUT_CHARS])
         merged: dict[int, float] = {}
         for i, x in zip(idx.tolist(), w.tolist(), strict=True):
             merged[i] = merged.get(i, 0.0) + x
@@ -298,12 +310,12 @@ class Index:
         folded = normalize(text)
         if not folded:
             return ()
-        idx, w = self._query(text[:MAX_INPUT_CHARS])
+        idx, w = self._queries(text[:MAX_INPUT_CHARS])
         if context:
             idx, w = self._with_context(idx, w, context, context_weight)
         if not len(idx):
             return ()
-        known = self._known_share(folded)
+        known = self._known(folded)
         n = len(self.variants)
         scores = self._scores(self._cols, n + len(self.entry_ids), idx, w)
         by_variant, by_entry = scores[:n], scores[n:]

@@ -102,3 +102,39 @@ def test_features_of_mixed_text() -> None:
         "wab", "wday", "t<da", "tday", "tay>", "woff", "t<of", "toff", "tff>",
         "bab_day", "bday_off",
     ]  # fmt: skip
+
+
+def test_a_follow_up_analyses_each_text_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The follow-up's second search (beside the previous question) and the next
+    turn's search with that question as context reuse the texts' analyses, and
+    score exactly as a fresh index does."""
+    import bot.core.retrieval as retrieval
+
+    seen: list[str] = []
+
+    def counted(raw: str) -> list[str]:
+        seen.append(raw)
+        return analyze(raw)
+
+    index = Index(VARIANTS)
+    monkeypatch.setattr(retrieval, "analyze", counted)
+    first = index.search("plastic day")
+    second = index.search("nhua", context="plastic day")
+    third = index.search("plastic day", context="nhua")
+    assert sorted(seen) == ["nhua", "plastic day"]
+    monkeypatch.undo()
+    fresh = Index(VARIANTS)
+    assert first == fresh.search("plastic day")
+    assert second == fresh.search("nhua", context="plastic day")
+    assert third == fresh.search("plastic day", context="nhua")
+
+
+def test_a_remembered_query_cannot_be_changed() -> None:
+    index = Index(VARIANTS)
+    idx, w = index._queries("plastic day")
+    with pytest.raises(ValueError):
+        w[0] = 0.0
+    with pytest.raises(ValueError):
+        idx[0] = 0
+    empty_idx, empty_w = index._queries("zzzz qqqq")
+    assert not len(empty_idx) and not empty_w.flags.writeable
