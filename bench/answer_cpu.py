@@ -4,8 +4,11 @@ bench/webhook.py measures the whole server; this isolates `Bot.handle` over the
 dev questions (/work/shared/eval/dev-questions.tsv, else bench/questions.py),
 each with a fresh session, so the answer's share of a webhook's CPU can be seen.
 The first round is reported apart (cold: lazy models, MeCab pages, empty caches);
-the warm figure is the median of the later rounds' CPU per answer
-(`time.process_time`: load elsewhere on the machine does not count).
+the warm figure is the median of the later rounds' CPU per answer, every text
+remembered (bot.core.memo); the new figure is the median, over the same rounds,
+of the texts made new (a round number appended, as bench/webhook.py --novel):
+what a question nobody asked before costs (`time.process_time`: load elsewhere
+on the machine does not count).
 `--before DIR` runs the same in a fresh interpreter from another source tree
 (e.g. `git archive <commit> bot knowledge translations | tar -x -C DIR`).
 
@@ -49,6 +52,7 @@ def measure(rounds: int, profile: str | None) -> dict[str, float]:
     bot = Bot.load(None)
     texts = questions()
     per_round: list[float] = []
+    new_round: list[float] = []
     profiler = None
     for i in range(rounds):
         if i == 1 and profile:
@@ -60,6 +64,14 @@ def measure(rounds: int, profile: str | None) -> dict[str, float]:
         for text in texts:
             bot.handle(Incoming(kind="text", text=text), Session())
         per_round.append((time.process_time() - t0) * 1000 / len(texts))
+        if i == 0:
+            continue
+        # Never seen before, as bench/webhook.py --novel makes them: nothing remembered.
+        fresh = [f"{text} {i}" for text in texts]
+        t0 = time.process_time()
+        for text in fresh:
+            bot.handle(Incoming(kind="text", text=text), Session())
+        new_round.append((time.process_time() - t0) * 1000 / len(texts))
     if profiler is not None and profile:
         profiler.disable()
         profiler.dump_stats(profile)
@@ -67,6 +79,7 @@ def measure(rounds: int, profile: str | None) -> dict[str, float]:
         "questions": len(texts),
         "cold_ms": per_round[0],
         "warm_ms": statistics.median(per_round[1:]) if rounds > 1 else per_round[0],
+        "new_ms": statistics.median(new_round) if new_round else per_round[0],
     }
 
 
@@ -101,12 +114,18 @@ def main() -> None:
         return
     trees = [("after", REPO)] + ([("before", args.before)] if args.before else [])
     results = {name: run_tree(src, args.rounds) for name, src in trees}
-    print(f"{'tree':<8}{'questions':>10}{'cold ms':>10}{'warm ms':>10}")
+    print(f"{'tree':<8}{'questions':>10}{'cold ms':>10}{'warm ms':>10}{'new ms':>10}")
     for name, r in results.items():
-        print(f"{name:<8}{r['questions']:>10.0f}{r['cold_ms']:>10.3f}{r['warm_ms']:>10.3f}")
+        print(
+            f"{name:<8}{r['questions']:>10.0f}{r['cold_ms']:>10.3f}{r['warm_ms']:>10.3f}"
+            f"{r.get('new_ms', float('nan')):>10.3f}"
+        )
     if "before" in results:
         ratio = results["before"]["warm_ms"] / results["after"]["warm_ms"]
         print(f"before/after warm CPU per answer: x{ratio:.1f}")
+        if "new_ms" in results["before"]:
+            ratio = results["before"]["new_ms"] / results["after"]["new_ms"]
+            print(f"before/after CPU per answer to a new text: x{ratio:.2f}")
 
 
 if __name__ == "__main__":
