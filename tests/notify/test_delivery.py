@@ -191,9 +191,11 @@ def test_a_burst_at_the_real_telegram_rate(store: Store, fakes: Fakes) -> None:
           f" {windows(times, 1.0)}")  # fmt: skip
     # As the fake server received them: never more than 30 in any second...
     assert windows(times, 1.0) <= 30
-    # ...and close to 30 a second (30 less one request's latency a second; loosely
-    # here, since other work shares the cores).
-    assert rate >= 27.0
+    # ...and not held back far below it. Only a gross loss is checked here: a rate on
+    # a shared machine swings with its load (25.6/s seen once beside benchmarks).
+    # The pacing's arithmetic is exact in test_limits.py (a virtual clock: >= 28.5/s
+    # with late wake-ups); bench/telegram_broadcast.py prints the real rate (29/s).
+    assert rate >= 20.0
 
 
 def test_at_a_real_round_trip_never_more_than_30_in_a_second(store: Store, fakes: Fakes) -> None:
@@ -212,7 +214,10 @@ def test_at_a_real_round_trip_never_more_than_30_in_a_second(store: Store, fakes
     print(f"Telegram at 80+20 ms: {rate:.2f} messages/s, most in any second"
           f" {windows(times, 1.0)}")  # fmt: skip
     assert windows(times, 1.0) <= 30  # as Telegram received them
-    assert rate >= 27.0  # loosely: other work shares the cores (the bench: 29/s)
+    # Sends one after another would make ~10/s at this latency; the limiter keeps
+    # several in flight. A gross loss only: the exact pacing is test_limits.py's
+    # (virtual clock), the real rate bench/telegram_broadcast.py's (29/s).
+    assert rate >= 20.0
 
 
 def test_the_real_limits_arithmetic() -> None:
