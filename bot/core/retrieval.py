@@ -11,6 +11,7 @@ The topic never depends on guessing the language first.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from array import array
 from collections import Counter
@@ -84,6 +85,13 @@ def features(folded: str) -> list[str]:
             feats += ["t" + padded[i : i + 3] for i in range(len(padded) - 2)]
     feats += ["b" + a + "_" + b for a, b in pairwise(latin)]
     return feats
+
+
+def _norm(v: np.ndarray) -> float:
+    """The Euclidean length, as `np.linalg.norm` computes it for a 1-D float vector
+    (the square root of `v.dot(v)`), without its Python-level argument checks: a
+    search makes dozens of small numpy calls, and their overhead is most of their cost."""
+    return math.sqrt(v.dot(v))
 
 
 def _sorted_words(folded: str) -> str:
@@ -233,7 +241,7 @@ class Index:
         idx = np.fromiter(counts, dtype=np.int64, count=len(counts))
         tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
         w = tf * self._idf[idx]
-        w /= np.linalg.norm(w)
+        w /= _norm(w)
         idx.flags.writeable = w.flags.writeable = False
         return idx, w
 
@@ -245,8 +253,8 @@ class Index:
         if not total:
             return np.zeros(rows)
         # Every position of the question's columns at once (no arange per column).
-        pos = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
-        weights = cols.data[pos] * np.repeat(w, lengths)
+        pos = (starts - lengths.cumsum() + lengths).repeat(lengths) + np.arange(total)
+        weights = cols.data[pos] * w.repeat(lengths)
         return np.bincount(cols.indices[pos], weights=weights, minlength=rows)
 
     def _known_share(self, folded: str) -> float:
@@ -275,7 +283,7 @@ class Index:
                 grams = [vocab[g] for g in trigrams if g in vocab]
                 total = len(trigrams)
                 if total and len(grams) / total >= 0.6:
-                    known += float(np.mean(idf[grams]))
+                    known += float(idf[grams].mean())
                     continue
             unknown += self._max_idf * UNKNOWN_WEIGHT
         return float((known / (known + unknown)) ** UNKNOWN_POWER) if known else 0.0
@@ -296,7 +304,7 @@ class Index:
             return idx, w
         out_idx = np.fromiter(merged, dtype=np.int64, count=len(merged))
         out_w = np.fromiter(merged.values(), dtype=np.float64, count=len(merged))
-        return out_idx, out_w / np.linalg.norm(out_w)
+        return out_idx, out_w / _norm(out_w)
 
     def search(
         self, text: str, limit: int = 5, context: str | None = None, context_weight: float = 0.5
@@ -321,8 +329,9 @@ class Index:
         by_variant, by_entry = scores[:n], scores[n:]
         best_variant = np.maximum.reduceat(by_variant, self._starts)
         coarse = W_VARIANT * best_variant + W_ENTRY * by_entry
-        top = np.argsort(-coarse)[:RERANK]
+        top = (-coarse).argsort()[:RERANK]
         query_sorted = _sorted_words(folded)
+        descending = -by_variant
         out: list[Candidate] = []
         # Plain floats from here on: the same IEEE arithmetic, without numpy scalars.
         for e, c, b in zip(
@@ -332,7 +341,7 @@ class Index:
                 continue
             start, end = self._bounds[e]
             # The closest variants by TF-IDF are the ones worth a string comparison.
-            near = (np.argsort(-by_variant[start:end])[:3] + start).tolist()
+            near = [start + i for i in descending[start:end].argsort()[:3].tolist()]
             fz = 0.0
             for r in near:
                 other = self._sorted[r]
