@@ -247,13 +247,16 @@ class Index:
 
     @staticmethod
     def _scores(cols: Columns, rows: int, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
-        starts, ends = cols.indptr[idx], cols.indptr[idx + 1]
-        lengths = ends - starts
-        total = int(lengths.sum())
+        ends = cols.indptr[idx + 1]
+        lengths = ends - cols.indptr[idx]
+        before = lengths.cumsum()  # positions of the columns before each, and its own
+        total = int(before[-1]) if len(before) else 0
         if not total:
             return np.zeros(rows)
-        # Every position of the question's columns at once (no arange per column).
-        pos = (starts - lengths.cumsum() + lengths).repeat(lengths) + np.arange(total)
+        # Every position of the question's columns at once (no arange per column):
+        # column k's run starts at ends[k] - lengths[k], which is where the k-th run
+        # of 0..total-1 starts (before[k] - lengths[k]) moved by ends[k] - before[k].
+        pos = (ends - before).repeat(lengths) + np.arange(total)
         weights = cols.data[pos] * w.repeat(lengths)
         return np.bincount(cols.indices[pos], weights=weights, minlength=rows)
 
@@ -283,7 +286,7 @@ class Index:
                 grams = [vocab[g] for g in trigrams if g in vocab]
                 total = len(trigrams)
                 if total and len(grams) / total >= 0.6:
-                    known += float(idf[grams].mean())
+                    known += float(np.add.reduce(idf[grams]) / len(grams))  # = mean()
                     continue
             unknown += self._max_idf * UNKNOWN_WEIGHT
         return float((known / (known + unknown)) ** UNKNOWN_POWER) if known else 0.0
