@@ -295,12 +295,22 @@ def detect(text: str, lexicon: Lexicon | None = None) -> str | None:
 
 
 def _statistical(text: str, folded: str, units: list[str], lex: dict[str, float]) -> str | None:
-    """lingua and our own vocabulary together; None without a clear margin."""
+    """lingua and fastText and our own vocabulary together; None without a clear margin."""
     lexical = {lang: v for lang, v in lex.items() if v > 0}
     if len(units) < 2 and len(folded) < 8 and len(lexical) != 1:
         # One short word ("ok", "menu", "basura") is shared by too many languages.
         return None
-    conf = _confidences(text)
+    fasttext = _fasttext_shares(text)
+    if fasttext:
+        sure = decided_by_one_half(fasttext, lex)
+        if sure is not None:
+            # lingua could not change this verdict (see decided_by_one_half): skip it.
+            return sure
+    return _verdict(_combine(_lingua_shares(text), fasttext), lex)
+
+
+def _verdict(conf: dict[str, float], lex: dict[str, float]) -> str | None:
+    """The language of the larger blend of detector and vocabulary, if its lead is clear."""
     # Romaji Japanese ("gomi no hi") has only our lexicon to speak for it.
     combined = {
         lang: 0.5 * conf.get(lang, 0.0) + 0.5 * lex.get(lang, 0.0) for lang in LANGS if lang != "zh"
@@ -312,12 +322,52 @@ def _statistical(text: str, folded: str, units: list[str], lex: dict[str, float]
     return best[0]
 
 
+_SAFETY = 1e-9
+"""Room for rounding: the bound below must hold with a margin, never at equality."""
+
+
+def decided_by_one_half(half: dict[str, float], lex: dict[str, float]) -> str | None:
+    """The language `_verdict` gives whatever the other detector says, if one
+    detector's shares already settle it; else None.
+
+    Each detector is a quarter of the blend (half of `conf`, which is half of the
+    blend), and its shares are each between 0 and 1. Without the other detector
+    a language x has the part b(x) = half[x] / 4 + lex[x] / 2; with it, between
+    b(x) and b(x) + 1/4. If the leader's part is more than any other's part plus
+    the whole missing quarter, with `_verdict`'s margin to spare,
+        0.8 b(best) > b(y) + 1/4   for every other y,
+    then with any shares of the other detector the leader keeps its 20 % lead
+    (0.8 * blend(best) >= 0.8 b(best) > b(y) + 1/4 >= blend(y)) and is above
+    0.25 (b(best) > 0.25 / 0.8). The verdict is then the same, and lingua, the
+    costlier call of the two, need not run. Exact by this argument; a property test
+    checks it on random shares (tests/core/test_language.py).
+    """
+    parts = sorted(
+        (0.25 * half.get(lang, 0.0) + 0.5 * lex.get(lang, 0.0), lang)
+        for lang in LANGS
+        if lang != "zh"
+    )
+    (runner_up, _), (best, lang) = parts[-2], parts[-1]
+    if (1.0 - MIN_MARGIN) * best > runner_up + 0.25 + _SAFETY:
+        return lang
+    return None
+
+
 def _confidences(text: str) -> dict[str, float]:
     """lingua's and fastText's confidences for our languages, averaged: each errs
     where the other does not (measured on our variants and the dev texts, see
     docs/performance.md), and together they beat lingua's high-accuracy mode."""
+    return _combine(_lingua_shares(text), _fasttext_shares(text))
+
+
+def _lingua_shares(text: str) -> dict[str, float]:
     values = _lingua().compute_language_confidence_values(text)
-    lingua = {_LINGUA_CODES[v.language.name]: float(v.value) for v in values}
+    return {_LINGUA_CODES[v.language.name]: float(v.value) for v in values}
+
+
+def _fasttext_shares(text: str) -> dict[str, float]:
+    """fastText's probabilities of our languages, rescaled to add up to 1 (empty
+    if it gives them none)."""
     labels, probs = _fasttext().predict(" ".join(text.split()), k=-1, threshold=0.0)
     ours = {
         code: float(p)
@@ -326,8 +376,14 @@ def _confidences(text: str) -> dict[str, float]:
     }
     total = sum(ours.values())
     if total <= 0:
+        return {}
+    return {lang: p / total for lang, p in ours.items()}
+
+
+def _combine(lingua: dict[str, float], fasttext: dict[str, float]) -> dict[str, float]:
+    if not fasttext:
         return lingua
     return {
-        lang: 0.5 * lingua.get(lang, 0.0) + 0.5 * ours.get(lang, 0.0) / total
+        lang: 0.5 * lingua.get(lang, 0.0) + 0.5 * fasttext.get(lang, 0.0)
         for lang in _FASTTEXT_CODES
     }

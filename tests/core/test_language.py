@@ -1,7 +1,17 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from bot.core import language
 from bot.core.dialogue import Bot
-from bot.core.language import _confidences, detect, vocabulary_favours
+from bot.core.language import (
+    _combine,
+    _confidences,
+    _verdict,
+    decided_by_one_half,
+    detect,
+    vocabulary_favours,
+)
 from bot.core.types import Incoming, Session
 
 
@@ -134,3 +144,69 @@ def test_a_follow_up_in_the_conversations_words_keeps_its_language(bot: Bot) -> 
     # ...but a message in another language does.
     switched = bot.handle(Incoming(text="what day is plastic collection"), Session(last_lang="pt"))
     assert switched.lang == "en"
+
+
+_OURS = ("ja", "vi", "pt", "es", "tl", "en", "zh")
+
+
+def _shares(raw: list[float]) -> dict[str, float]:
+    total = sum(raw)
+    return {lang: v / total for lang, v in zip(_OURS, raw, strict=True)} if total else {}
+
+
+_RAW = st.lists(st.floats(0, 1), min_size=7, max_size=7)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(fasttext=_RAW, lingua=_RAW, lex=st.lists(st.floats(0, 1), min_size=7, max_size=7))
+def test_one_detector_decides_only_what_the_other_cannot_change(
+    fasttext: list[float], lingua: list[float], lex: list[float]
+) -> None:
+    # lingua is skipped when fastText and our vocabulary settle the verdict: that
+    # is only right if no shares lingua could give would change it.
+    half, other = _shares(fasttext), _shares(lingua)
+    vocabulary = dict(zip(_OURS, lex, strict=True))
+    sure = decided_by_one_half(half, vocabulary)
+    if sure is not None and half:
+        assert _verdict(_combine(other, half), vocabulary) == sure
+        # The most lingua could do against it: all of its confidence on the runner-up.
+        for rival in _OURS:
+            assert _verdict(_combine({rival: 1.0}, half), vocabulary) == sure
+
+
+def test_lingua_runs_only_when_fasttext_leaves_the_verdict_open(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = [
+        "where can I learn Japanese for free",
+        "saan pwede mag-aral ng Japanese nang libre",
+        "onde posso aprender japones de graca",
+        "donde puedo aprender japones gratis",
+        "kailan ang koleksyon ng plastik",
+        "gomi no hi wa itsu desu ka",
+        "what day is plastic collection",
+        "hello work o dau",
+        "emergency number",
+    ]
+    # The verdicts with lingua always asked, as before it could be skipped.
+    always = {}
+    for text in texts:
+        folded = language.normalize(text)
+        units = language._units(folded)
+        lex = bot.lexicon.scores(units)
+        always[text] = language._verdict(language._confidences(text), lex)
+    calls: list[str] = []
+    real = language._lingua_shares
+
+    def counted(text: str) -> dict[str, float]:
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(language, "_lingua_shares", counted)
+    for text in texts:
+        folded = language.normalize(text)
+        units = language._units(folded)
+        lex = bot.lexicon.scores(units)
+        assert language._statistical(text, folded, units, lex) == always[text], text
+    assert "where can I learn Japanese for free" not in calls  # fastText and our words agree
+    assert len(calls) < len(texts)
