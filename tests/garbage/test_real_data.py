@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.normalize import normalize
 from bot.garbage import GarbageData
+from bot.garbage.lookup import AreaIndex
 
 from .conftest import next_json, resbot, shared_city
 
@@ -225,3 +227,39 @@ def test_real_data_summary_and_example_flag(
     assert "CRLF line ends: description.csv" in output
     assert "closure periods (start-end): 1 for 1 centre(s)" in output
     assert not GarbageData.load(knowledge).example
+
+
+def _named_by_find(index: AreaIndex, text: str) -> list[tuple[int, str, str]]:
+    """What `named_in` collects, by a `str.find` for each key in turn (the plain
+    way, as it was done before the one-pass scan)."""
+    compact = normalize(text).replace(" ", "")
+    found = []
+    for key, area in index._sentence_keys:
+        at = compact.find(key)
+        if at >= 0:
+            found.append((len(key), area, compact[at + len(key) : at + len(key) + 6]))
+    return found
+
+
+def test_hachioji_areas_named_in_sentences_are_found_in_one_pass(
+    hachioji: tuple[Path, str],
+) -> None:
+    data = GarbageData.load(hachioji[0])
+    index = data._area_index
+    assert len(index._sentence_keys) > 400  # a real city's names, readings and romaji
+    names = index.names
+    texts = []
+    for i, name in enumerate(names):
+        other = names[(i * 7 + 3) % len(names)]
+        texts += [
+            f"{name}に住んでいます。燃えるごみはいつですか",
+            f"我住{name}，资源垃圾什么时候收",
+            f"{name}{other}のあいだ",  # two names: the longest wins, ties by order
+            f"{name.replace('丁目', '')}2丁目の不燃ごみ",
+        ]
+    named = 0
+    for text in texts:
+        compact = normalize(text).replace(" ", "")
+        assert index._keys_in(compact) == _named_by_find(index, text), text
+        named += bool(index.named_in(text))
+    assert named >= len(names)  # every name in its own sentence at least
