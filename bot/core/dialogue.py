@@ -666,7 +666,10 @@ class Bot:
             named = named_language(text) if len(text.split()) <= LANGUAGE_REQUEST_WORDS else None
             if named:
                 return self.set_language(named, session)
-            others = [c for c in candidates[1:] if c.score >= FALLBACK_BELOW]
+            # Near-certain (a language variant as written, "ことばを　かえる"): the
+            # resident wants the menu, whatever else scrapes past the fallback line.
+            sure = best.score >= SURE_ABOVE
+            others = [] if sure else [c for c in candidates[1:] if c.score >= FALLBACK_BELOW]
             if not others:
                 return self.ask_language(lang or SOURCE_LANG, session)
             # "quiero cambiar mi visa" shares "change" with the language entry but

@@ -133,6 +133,19 @@ def test_language_request_switches_language(bot: Bot) -> None:
     assert result.session.lang == "vi"
 
 
+@pytest.mark.parametrize("text", ["ことばを　かえる", "change language", "改语言"])
+def test_a_request_for_another_language_gets_the_language_menu(bot: Bot, text: str) -> None:
+    # The language entry is near-certain here: an unrelated entry that scrapes past
+    # the fallback line (0.22 for "ことばを　かえる") must not be answered instead.
+    result = bot.handle(Incoming(text=text))
+    assert result.outcome == "language"
+    assert any(b.data.startswith("lang:") for r in result.replies for b in r.buttons)
+
+
+def test_a_change_that_names_no_language_is_not_a_language_request(bot: Bot) -> None:
+    assert bot.handle(Incoming(text="quiero cambiar mi visa")).topic == "consult.visa"
+
+
 def test_named_language_reads_language_names_without_accents() -> None:
     assert named_language("em portugues por favor") == "pt"
     assert named_language("中文") == "zh"
