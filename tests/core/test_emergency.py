@@ -67,6 +67,10 @@ def test_a_quake_or_tsunami_now_says_what_to_do(text: str, lang: str, bot: Bot) 
         "地震の　じゅんびは　なにが　いりますか",
         "I need help with my visa",
         "can i smoke here",
+        "na-fire ako, ano gagawin ko",  # Taglish: I lost my job
+        "pina-fire ako ng agency",
+        "emergency supplies list",
+        "listahan ng emergency supplies",
     ],
 )
 def test_other_questions_with_the_same_words_are_not_emergencies(text: str) -> None:
