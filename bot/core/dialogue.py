@@ -23,10 +23,11 @@ from .garbage_flow import GarbageFlow
 from .knowledge import Entry, KnowledgeBase, load_knowledge
 from .langs import LANGS, NATIVE_NAMES, SOURCE_LANG, platform_lang
 from .language import Lexicon, detect, is_shared_only, vocabulary_favours
-from .normalize import has_latin, normalize, romaji
+from .normalize import has_latin, normalize
 from .open_shelters import LiveSource
 from .phrases import Phrases, load_phrases
 from .retrieval import Candidate, Index, Variant
+from .romaji import typed_romaji
 from .shelter_flow import TOPIC as SHELTER_TOPIC
 from .shelter_flow import ShelterFlow
 from .signup_flow import SignupFlow
@@ -110,17 +111,17 @@ class Bot:
         self.kb = kb
         self.phrases = phrases or load_phrases()
         variants: list[Variant] = []
-        for entry in kb.entries.values():
-            for lang, questions in entry.questions.items():
-                for q in [*questions, entry.title.get(lang, "")]:
-                    if q.strip():
-                        variants.append(Variant(entry.id, lang, q, normalize(q)))
-                        if lang == SOURCE_LANG:
-                            # Residents who cannot type kana write Japanese in romaji.
-                            roman = romaji(q)
-                            variants.append(Variant(entry.id, lang, roman, normalize(roman)))
-        variants += self._out_of_scope_variants(kb.root / "out_of_scope.yaml")
         with remembered():  # the variants' Japanese words from disk (bot.core.tagging)
+            for entry in kb.entries.values():
+                for lang, questions in entry.questions.items():
+                    for q in [*questions, entry.title.get(lang, "")]:
+                        if q.strip():
+                            variants.append(Variant(entry.id, lang, q, normalize(q)))
+                            if lang == SOURCE_LANG:
+                                # Residents who cannot type kana write Japanese in romaji.
+                                roman = typed_romaji(q)
+                                variants.append(Variant(entry.id, lang, roman, normalize(roman)))
+            variants += self._out_of_scope_variants(kb.root / "out_of_scope.yaml")
             self.index = Index(variants)
         data = GarbageData.load(kb.root)
         self.garbage = GarbageFlow(self, data.warm()) if data.available else None

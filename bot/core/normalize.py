@@ -131,8 +131,3 @@ def japanese_tagger() -> Any:
     import fugashi
 
     return fugashi.Tagger()
-
-
-def romaji(text: str) -> str:
-    """Hepburn romaji of Japanese text ("ごみの分け方" -> "gomi no wakekata")."""
-    return " ".join(part["hepburn"] for part in kakasi().convert(text) if part["hepburn"].strip())
