@@ -22,6 +22,9 @@ OWN_SET = Path(__file__).resolve().parents[1] / "data" / "questions.tsv"
 # A second set, written later by another person for other kinds of residents
 # (long rambling messages, Japanese words inside other languages).
 SECOND_SET = Path(__file__).resolve().parents[1] / "data" / "questions2.tsv"
+# A third: 120 questions in romaji over every topic, typed the ways residents do
+# ("desuka" or "desu ka", "wa" or "ha", "kyoshitsu" or "kyoushitsu").
+ROMAJI_SET = Path(__file__).resolve().parents[1] / "data" / "romaji_questions.tsv"
 
 
 def rows(path: Path) -> list[tuple[str, str, str]]:
@@ -51,6 +54,14 @@ def test_own_question_set_reaches_90_percent(bot: Bot) -> None:
 def test_second_independent_set_stays_near_90_percent(bot: Bot) -> None:
     accuracy, misses = score(bot, rows(SECOND_SET))
     assert accuracy >= 0.89, f"{accuracy:.1%}\n" + "\n".join(misses)
+
+
+def test_romaji_questions_are_understood_and_answered_in_japanese(bot: Bot) -> None:
+    questions = rows(ROMAJI_SET)
+    accuracy, misses = score(bot, questions)
+    assert accuracy >= 0.93, f"{accuracy:.1%}\n" + "\n".join(misses)
+    langs = Counter(bot.handle(Incoming(text=text)).lang for _, _, text in questions)
+    assert langs["ja"] >= 0.95 * len(questions), langs
 
 
 def test_dev_question_set_reaches_95_percent(bot: Bot) -> None:
