@@ -133,10 +133,11 @@ def test_language_request_switches_language(bot: Bot) -> None:
     assert result.session.lang == "vi"
 
 
-@pytest.mark.parametrize("text", ["ことばを　かえる", "change language", "改语言"])
+@pytest.mark.parametrize("text", ["ことばを　かえる", "change language", "改语言", "kotoba kaetai"])
 def test_a_request_for_another_language_gets_the_language_menu(bot: Bot, text: str) -> None:
-    # The language entry is near-certain here: an unrelated entry that scrapes past
-    # the fallback line (0.22 for "ことばを　かえる") must not be answered instead.
+    # The language entry is near-certain or far ahead here: an unrelated entry that
+    # scrapes past the fallback line (0.22 for "ことばを　かえる", 0.24 for "kotoba
+    # kaetai") must not be answered instead.
     result = bot.handle(Incoming(text=text))
     assert result.outcome == "language"
     assert any(b.data.startswith("lang:") for r in result.replies for b in r.buttons)
@@ -148,6 +149,10 @@ def test_a_change_that_names_no_language_is_not_a_language_request(bot: Bot) -> 
 
 def test_named_language_reads_language_names_without_accents() -> None:
     assert named_language("em portugues por favor") == "pt"
+    # Japanese names of languages, typed in romaji
+    assert named_language("eigo de onegai") == "en"
+    assert named_language("betonamugo de kotaete") == "vi"
+    assert named_language("porutogaru go de") == "pt"
     assert named_language("中文") == "zh"
     assert named_language("what day is garbage") is None
 
