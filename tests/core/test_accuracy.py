@@ -25,6 +25,9 @@ SECOND_SET = Path(__file__).resolve().parents[1] / "data" / "questions2.tsv"
 # A third: 120 questions in romaji over every topic, typed the ways residents do
 # ("desuka" or "desu ka", "wa" or "ha", "kyoshitsu" or "kyoushitsu").
 ROMAJI_SET = Path(__file__).resolve().parents[1] / "data" / "romaji_questions.tsv"
+# A fourth: 120 Vietnamese questions over every topic, most without tone marks and
+# with teencode ("ko", "j", "dc"), as technical interns type on their phones.
+VIETNAMESE_SET = Path(__file__).resolve().parents[1] / "data" / "vietnamese_questions.tsv"
 
 
 def rows(path: Path) -> list[tuple[str, str, str]]:
@@ -62,6 +65,14 @@ def test_romaji_questions_are_understood_and_answered_in_japanese(bot: Bot) -> N
     assert accuracy >= 0.93, f"{accuracy:.1%}\n" + "\n".join(misses)
     langs = Counter(bot.handle(Incoming(text=text)).lang for _, _, text in questions)
     assert langs["ja"] >= 0.95 * len(questions), langs
+
+
+def test_vietnamese_typed_without_tone_marks_is_understood(bot: Bot) -> None:
+    questions = rows(VIETNAMESE_SET)
+    accuracy, misses = score(bot, questions)
+    assert accuracy >= 0.85, f"{accuracy:.1%}\n" + "\n".join(misses)
+    langs = Counter(bot.handle(Incoming(text=text)).lang for _, _, text in questions)
+    assert langs["vi"] >= 0.95 * len(questions), langs
 
 
 def test_dev_question_set_reaches_95_percent(bot: Bot) -> None:
