@@ -28,6 +28,9 @@ ROMAJI_SET = Path(__file__).resolve().parents[1] / "data" / "romaji_questions.ts
 # A fourth: 120 Vietnamese questions over every topic, most without tone marks and
 # with teencode ("ko", "j", "dc"), as technical interns type on their phones.
 VIETNAMESE_SET = Path(__file__).resolve().parents[1] / "data" / "vietnamese_questions.tsv"
+# A fifth: 120 Brazilian Portuguese questions over every topic, informal and
+# unaccented ("vc", "oq"), romaji words mixed in, and long polite messages.
+PORTUGUESE_SET = Path(__file__).resolve().parents[1] / "data" / "portuguese_questions.tsv"
 
 
 def rows(path: Path) -> list[tuple[str, str, str]]:
@@ -73,6 +76,14 @@ def test_vietnamese_typed_without_tone_marks_is_understood(bot: Bot) -> None:
     assert accuracy >= 0.85, f"{accuracy:.1%}\n" + "\n".join(misses)
     langs = Counter(bot.handle(Incoming(text=text)).lang for _, _, text in questions)
     assert langs["vi"] >= 0.95 * len(questions), langs
+
+
+def test_portuguese_as_residents_write_it_is_understood(bot: Bot) -> None:
+    questions = rows(PORTUGUESE_SET)
+    accuracy, misses = score(bot, questions)
+    assert accuracy >= 0.85, f"{accuracy:.1%}\n" + "\n".join(misses)
+    langs = Counter(bot.handle(Incoming(text=text)).lang for _, _, text in questions)
+    assert langs["pt"] >= 0.95 * len(questions), langs
 
 
 def test_dev_question_set_reaches_95_percent(bot: Bot) -> None:
