@@ -42,6 +42,11 @@ FALLBACK_BELOW = 0.22
 CLARIFY_MARGIN = 0.035
 SURE_ABOVE = 0.70
 LANGUAGE_LEAD = 0.20
+COURTESY_ACTIONS = frozenset({"greeting", "thanks"})
+COURTESY_MARGIN = 0.10
+"""A real entry this close to a greeting or thanks in a longer message is the question."""
+COURTESY_WORDS = 3
+COURTESY_CJK = 8
 """A language request this far ahead of every other entry is one, not a near miss."""
 MATCHED_LANG_ABOVE = 0.5
 MAX_TEXT = 1000
@@ -636,9 +641,42 @@ class Bot:
             result.session = replace(result.session, topic=topic, context=context[-MAX_CONTEXT:])
         return result
 
+    def _courtesy_aside(self, text: str, candidates: list[Candidate]) -> list[Candidate]:
+        """A greeting or thanks inside a longer question is not the question:
+        "Boa tarde, gostaria de trazer minha mae do Brasil... que visto?" is about
+        the visa, "sou obrigado a pagar nenkin?" (obliged, not thanks) about the
+        pension. When the best candidate is a courtesy entry by a variant of a few
+        words ("boa tarde", "obrigado"), the message is longer and a real entry
+        scores nearly as well, that entry leads."""
+        if not candidates or self._is_short_courtesy(text):
+            return candidates
+        if not self._is_short_courtesy(candidates[0].variant):
+            # It matched a longer variant ("o que vc sabe responder?" asks what the
+            # bot can do, which the greeting answers): the courtesy entry is meant.
+            return candidates
+        entry = self.kb.entries.get(candidates[0].entry_id)
+        if entry is None or entry.action not in COURTESY_ACTIONS:
+            return candidates
+        for c in candidates[1:]:
+            other = self.kb.entries.get(c.entry_id)
+            if other is None or other.topic.startswith("meta."):
+                continue
+            if c.score >= FALLBACK_BELOW and candidates[0].score - c.score < COURTESY_MARGIN:
+                return [c, *(x for x in candidates if x is not c)]
+            break
+        return candidates
+
+    @staticmethod
+    def _is_short_courtesy(text: str) -> bool:
+        folded = normalize(text)
+        if has_latin(folded):
+            return len(folded.split()) <= COURTESY_WORDS
+        return len(folded.replace(" ", "")) <= COURTESY_CJK
+
     def _answer_text(
         self, text: str, incoming: Incoming, session: Session, candidates: list[Candidate]
     ) -> Result:
+        candidates = self._courtesy_aside(text, candidates)
         best = candidates[0] if candidates else None
         lang = self._reply_lang(incoming, session, best)
         off_topic = [c for c in candidates if c.entry_id.startswith(OUT_OF_SCOPE)]

@@ -202,3 +202,30 @@ def test_answers_ask_for_feedback_and_a_tap_is_recorded_against_the_entry(bot: B
     assert tapped.outcome == "feedback"
     assert tapped.feedback == (result.entry, False)
     assert "desk" in [b.data for b in tapped.replies[0].buttons]
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("salamat po, saan po ang hinanjo", "disaster"),  # thanks, then the question
+        ("こんにちは、日本語教室はどこですか", "japanese"),
+    ],
+)
+def test_a_greeting_or_thanks_before_a_question_does_not_hide_it(
+    bot: Bot, text: str, category: str
+) -> None:
+    result = bot.handle(Incoming(text=text))
+    assert result.topic is not None and result.topic.split(".")[0] == category
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("obrigado", "meta.thanks"),
+        ("muito obrigado pela ajuda", "meta.thanks"),
+        ("boa tarde", "meta.greeting"),
+        ("oi, o que vc sabe responder?", "meta.greeting"),  # what the bot can do
+    ],
+)
+def test_a_greeting_or_thanks_alone_is_one(bot: Bot, text: str, topic: str) -> None:
+    assert bot.handle(Incoming(text=text)).topic == topic
