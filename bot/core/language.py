@@ -25,6 +25,7 @@ import yaml
 
 from .langs import LANGS
 from .normalize import has_han, has_kana, normalize, tokens
+from .romaji import short_vowels
 
 # Letters only Vietnamese uses among our languages (â ê ô ã õ are Portuguese too).
 _VI_LETTERS = re.compile(r"[ăđơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịĩọỏốồổỗộớờởỡợụủũứừửữựỳỵỷỹ]", re.IGNORECASE)
@@ -208,7 +209,13 @@ class Lexicon:
         words: dict[str, Counter[str]] = {lang: Counter() for lang in LANGS}
         for lang, text in texts:
             if lang in words:
-                words[lang].update(_units(normalize(text)))
+                units = _units(normalize(text))
+                if lang == "ja" and text.isascii():
+                    # A romaji twin: residents also write its long vowels short
+                    # ("kyukyusha nanban"), and a Vietnamese or Portuguese variant
+                    # with that romaji word in it must not outweigh it.
+                    units += [short for u in units if (short := short_vowels(u)) != u]
+                words[lang].update(units)
         return cls(words)
 
     @cached_property

@@ -129,3 +129,14 @@ def typed_romaji(text: str) -> str:
             else:
                 out.append(_spell(_said(group)))
     return " ".join(w for w in out if w)
+
+
+_LONG_VOWELS = (("ou", "o"), ("oo", "o"), ("uu", "u"), ("aa", "a"), ("ii", "i"))
+
+
+def short_vowels(word: str) -> str:
+    """A romaji word with its long vowels written short, as many residents type
+    them ("kyuukyuusha" -> "kyukyusha", "byouin" -> "byoin")."""
+    for long, short in _LONG_VOWELS:
+        word = word.replace(long, short)
+    return word

@@ -45,3 +45,10 @@ def test_romaji_is_written_a_word_at_a_time(japanese: str, typed: str) -> None:
 def test_a_question_typed_in_romaji_finds_its_entry(bot: Bot, text: str, topic: str) -> None:
     result = bot.handle(Incoming(text=text), Session())
     assert (result.topic, result.lang) == (topic, "ja")
+
+
+@pytest.mark.parametrize("text", ["kyukyusha nanban", "kyujitsu aiteru byoin aru?"])
+def test_romaji_with_long_vowels_written_short_is_japanese(bot: Bot, text: str) -> None:
+    # Our Vietnamese variants contain romaji words too ("goi kyukyusha"); the
+    # Japanese twins' short-vowel forms keep these messages Japanese.
+    assert bot.handle(Incoming(text=text), Session()).lang == "ja"
