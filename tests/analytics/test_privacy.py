@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.privacy import mask
 from tests.analytics.conftest import PERSONAL, RAW_IDS, Played
@@ -101,3 +103,21 @@ def test_the_database_file_holds_no_raw_ids_and_no_personal_data(played: Played)
     # The masked text is what staff review.
     texts = {r["text"] for r in played.store.db.query("select text from interactions")}
     assert "Tôi muốn hỏi về thuế, số điện thoại [phone]" in texts
+
+
+# Characters the masking patterns care about, and ordinary ones around them.
+_PIECES = st.sampled_from(
+    ["@", "＠", "(at)", "（ａｔ）", "[AT]", "<At>", " at ", "@gmail", "maria", ".", "-", "ー", " ",
+     "090", "1234", "5678", "〒", "+", "(", "0", "１", "2026/04/01", "ZZ12345678AB", "ngày",
+     "ごみ", "a", "com", ",", "000", "\u3000"]
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_PIECES, max_size=14).map("".join))
+def test_the_quick_checks_skip_only_texts_the_patterns_would_leave_alone(text: str) -> None:
+    """`mask` runs its two full patterns only when the text has an "@" (or a
+    bracketed "at") and a digit: the same output as running both on every text."""
+    from bot.privacy import _EMAIL, _TOKENS, _token
+
+    assert mask.__wrapped__(text) == _TOKENS.sub(_token, _EMAIL.sub("[email]", text))
