@@ -138,3 +138,34 @@ def test_a_remembered_query_cannot_be_changed() -> None:
         idx[0] = 0
     empty_idx, empty_w = index._queries("zzzz qqqq")
     assert not len(empty_idx) and not empty_w.flags.writeable
+
+
+def test_the_entries_reranked_are_the_best_by_the_sparse_scores() -> None:
+    """A search reranks the RERANK entries with the best coarse scores, found by a
+    partition rather than a sort of all entries, from column scores that equal the
+    dense product: checked against both computed the plain way."""
+    import bot.core.retrieval as retrieval
+
+    words = ["plastic", "garbage", "tax", "visa", "clinic", "school", "bus", "rent", "water"]
+    variants = [
+        _variant(f"e{i:02d}", "en", f"{words[i % 9]} {words[(i * 4) % 9]} question {i}")
+        for i in range(30)
+    ]
+    index = Index(variants)
+    n, entries = len(index.variants), len(index.entry_ids)
+    dense = _dense(index._cols, n + entries)
+    for text in ["plastic tax question", "visa clinic", "bus rent water", "garbage 7"]:
+        idx, w = index._queries(text)
+        vector = np.zeros(dense.shape[1])
+        vector[idx] = w
+        scores = index._scores(index._cols, n + entries, idx, w)
+        assert np.allclose(scores, dense @ vector)
+        best_variant = [scores[a:b].max() for a, b in index._bounds]
+        coarse = [
+            retrieval.W_VARIANT * bv + retrieval.W_ENTRY * scores[n + e]
+            for e, bv in enumerate(best_variant)
+        ]
+        ranked = sorted(range(entries), key=lambda e: -coarse[e])
+        expected = {index.entry_ids[e] for e in ranked[: retrieval.RERANK] if coarse[e] > 0}
+        found = {c.entry_id for c in index.search(text, limit=entries)}
+        assert found == expected
