@@ -23,6 +23,10 @@ import httpx
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "bench-channel-secret"
+USERS = 200
+"""Residents the bench's webhooks come from (request n from resident n % USERS). A
+warm-up of USERS requests gives each a previous question, as in steady use: a short
+new text is then read beside it (a second search), as residents' follow-ups are."""
 
 
 def free_port() -> int:
@@ -43,7 +47,7 @@ def line_body(
     *,
     postback: str | None = None,
     follow: bool = False,
-    users: int = 200,
+    users: int = USERS,
 ) -> bytes:
     """One signed-able LINE webhook body with a unique event id: text, postback or follow."""
     event: dict[str, object] = {

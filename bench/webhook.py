@@ -35,7 +35,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.questions import QUESTIONS
-from bench.serving import Server, bare, line_body, resbot, server_cpu, sign
+from bench.serving import USERS, Server, bare, line_body, resbot, server_cpu, sign
 from tests.fakes import FakeApi, Served, line_app
 
 TARGET_CPU_MS = 1.0  # server CPU per LINE text webhook (issue 18)
@@ -106,9 +106,9 @@ def main() -> None:
         try:
             for s in servers.values():
                 s.wait_ready()
-            for name, s in servers.items():  # warm-up: first answers load lazy parts
-                asyncio.run(level(s, 1, 10**6, 30))
-                sent[name] += 30
+            for name, s in servers.items():  # warm-up: lazy parts load, each resident asks once
+                asyncio.run(level(s, 1, 10**6, USERS))
+                sent[name] += USERS
             results: dict[tuple[str, int], Figures] = {}
             for c in args.senders:
                 for name, s in servers.items():  # one level at a time, servers in turn

@@ -5,9 +5,10 @@ shared machine, more than most single cuts save. The instructions the server
 executes per webhook are the same within 0.5 % from run to run: they show what
 a change saves, in user space (the kernel's share, e.g. socket calls, is not
 counted, nor is the cost of cache misses). The server starts under callgrind with
-counting off, is warmed up (60 webhooks), then counts while `--requests`
-signed text webhooks are sent from one sender; the fake LINE API answers the
-replies as in bench/webhook.py. `--novel` makes every text new (no remembered
+counting off, is warmed up (200 webhooks: each resident has asked once, so every
+counted text has a previous question beside it, as in steady use), then counts
+while `--requests` signed text webhooks are sent from one sender; the fake LINE
+API answers the replies as in bench/webhook.py. `--novel` makes every text new (no remembered
 answer); `--before DIR` also counts a server from another source tree
 (`git archive <commit> bot knowledge translations | tar -x -C DIR`).
 Needs valgrind (`apt-get install valgrind`); slow: about a minute per server.
@@ -27,7 +28,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.serving import SECRET, Server
+from bench.serving import SECRET, USERS, Server
 from bench.webhook import level
 from tests.fakes import FakeApi, Served, line_app
 
@@ -51,7 +52,7 @@ def count(src: Path | None, api_url: str, requests: int, novel: bool) -> float:
         server = Server(cmd, env, str(tmp))
         try:
             server.wait_ready(timeout=900)
-            asyncio.run(level(server, 1, 10**6, 60))  # lazy parts load, caches fill
+            asyncio.run(level(server, 1, 10**6, USERS))  # lazy parts load, each resident asks once
             control = ["callgrind_control", "-i"]
             subprocess.run([*control, "on", str(server.pid)], check=True, capture_output=True)
             asyncio.run(level(server, 1, 2 * 10**6, requests, novel))
