@@ -26,7 +26,7 @@ from .language import Lexicon, detect, is_shared_only, vocabulary_favours
 from .normalize import has_latin, normalize
 from .open_shelters import LiveSource
 from .phrases import Phrases, load_phrases
-from .retrieval import Candidate, Index, Variant
+from .retrieval import CONTEXT_SEP, Candidate, Index, Variant
 from .romaji import typed_romaji
 from .shelter_flow import TOPIC as SHELTER_TOPIC
 from .shelter_flow import ShelterFlow
@@ -109,6 +109,21 @@ def _on_the_globe(lat: float | None, lon: float | None) -> bool:
         lat is not None and lon is not None and math.isfinite(lat) and math.isfinite(lon)
         and -90 <= lat <= 90 and -180 <= lon <= 180
     )
+
+
+def _recent(context: str) -> str:
+    """The conversation's last questions, at most MAX_CONTEXT characters in all: the
+    oldest go whole, so each one kept is analysed once, when asked (the last alone
+    is cut to its end if it is longer)."""
+    if len(context) <= MAX_CONTEXT:
+        return context
+    *older, kept = context.split(CONTEXT_SEP)
+    kept = kept[-MAX_CONTEXT:]
+    for question in reversed(older):
+        if len(kept) + len(CONTEXT_SEP) + len(question) > MAX_CONTEXT:
+            break
+        kept = question + CONTEXT_SEP + kept
+    return kept
 
 
 class Bot:
@@ -566,7 +581,8 @@ class Bot:
                 return answered
             session = replace(session, awaiting=None)  # a new question instead
         result = self._answer_text(text, incoming, session, candidates)
-        context = f"{session.context} {text}" if followed and session.context else text
+        # The conversation's questions, each analysed once (retrieval.CONTEXT_SEP).
+        context = f"{session.context}{CONTEXT_SEP}{text}" if followed and session.context else text
         return self._remember(result, context)
 
     @staticmethod
@@ -638,7 +654,7 @@ class Bot:
         """Keep the topic and the question for the next turn's follow-up."""
         topic = result.topic
         if result.outcome in ("answer", "clarify") and topic and not topic.startswith("meta."):
-            result.session = replace(result.session, topic=topic, context=context[-MAX_CONTEXT:])
+            result.session = replace(result.session, topic=topic, context=_recent(context))
         return result
 
     def _courtesy_aside(self, text: str, candidates: list[Candidate]) -> list[Candidate]:

@@ -37,6 +37,9 @@ W_VARIANT = 0.55
 W_ENTRY = 0.30
 W_FUZZ = 0.15
 RERANK = 8
+CONTEXT_SEP = "\x1e"
+"""Between the questions of a follow-up's context (`Index.search`): a control
+character no question has once folded, so each part is a question as it was asked."""
 UNKNOWN_POWER = 0.5
 UNKNOWN_WEIGHT = 1.0
 JAPANESE_WORDS = True
@@ -241,16 +244,35 @@ class Index:
         # A follow-up searches twice (alone, then beside the previous question), and
         # the previous question was analysed in the turn before: each text once.
         self._queries = memo.bound(self._query)
+        self._counts = memo.bound(self._count)
         self._known = memo.bound(self._known_share)
 
-    def _query(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Feature ids and TF-IDF weights of a question, as the vectorizer would make
-        them; read-only, since a remembered pair is shared (`_queries`)."""
+    def _count(self, text: str) -> tuple[tuple[int, int], ...]:
+        """(feature id, count) of a text's known features, in the order they first
+        come (remembered in `_counts`: a question is analysed once, also when it is
+        later part of a follow-up's context)."""
         counts: dict[int, int] = {}
         for feat in analyze(text):
             i = self._vocab.get(feat)
             if i is not None:
                 counts[i] = counts.get(i, 0) + 1
+        return tuple(counts.items())
+
+    def _query(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Feature ids and TF-IDF weights of a question, as the vectorizer would make
+        them; read-only, since a remembered pair is shared (`_queries`).
+
+        A follow-up's context holds the conversation's questions, each after a
+        CONTEXT_SEP: its counts are the sum of theirs, so none is analysed again
+        (only the word pair across each separator is not counted)."""
+        parts = text.split(CONTEXT_SEP)
+        if len(parts) == 1:
+            counts = dict(self._counts(text))
+        else:
+            counts = {}
+            for part in parts:
+                for i, k in self._counts(part):
+                    counts[i] = counts.get(i, 0) + k
         if not counts:
             return _NO_IDS, _NO_WEIGHTS
         idx = np.fromiter(counts, dtype=np.int64, count=len(counts))

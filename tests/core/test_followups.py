@@ -64,3 +64,24 @@ def test_follow_ups_through_the_service_keep_topic_and_language(tmp_path: Path, 
     assert first is not None and first.lang == "en"
     follow = service.handle("line", "U9", Incoming(text="is there one for kids too"))
     assert follow is not None and follow.topic == "japanese.children" and follow.lang == "en"
+
+
+def test_the_context_keeps_the_conversations_last_questions_whole(bot: Bot) -> None:
+    """Each follow-up adds its question to the context; the oldest go whole when
+    it would pass MAX_CONTEXT characters, so every question kept is one already
+    analysed (bot.core.retrieval.CONTEXT_SEP)."""
+    from bot.core.dialogue import MAX_CONTEXT
+    from bot.core.retrieval import CONTEXT_SEP
+
+    asked = ["where is the japanese class", "how much?", "on sunday?", "for kids?"]
+    results = _talk(bot, *asked)
+    assert all(r.topic and r.topic.startswith("japanese.") for r in results)
+    assert results[-1].session.context == CONTEXT_SEP.join(asked)
+    from bot.core.dialogue import _recent
+
+    many = [f"question number {i:02d} about it" for i in range(20)]  # 27 characters each
+    context = _recent(CONTEXT_SEP.join(many))
+    kept = context.split(CONTEXT_SEP)
+    assert kept == many[-10:] and len(context) == 10 * 27 + 9 <= MAX_CONTEXT  # 11 would not fit
+    long_one = "x" * (MAX_CONTEXT + 50)
+    assert _recent(CONTEXT_SEP.join([*many, long_one])) == long_one[-MAX_CONTEXT:]

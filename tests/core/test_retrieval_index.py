@@ -169,3 +169,35 @@ def test_the_entries_reranked_are_the_best_by_the_sparse_scores() -> None:
         expected = {index.entry_ids[e] for e in ranked[: retrieval.RERANK] if coarse[e] > 0}
         found = {c.entry_id for c in index.search(text, limit=entries)}
         assert found == expected
+
+
+def test_a_context_of_several_questions_analyses_none_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A follow-up's context holds the conversation's questions; each was analysed
+    when it was asked, and the context's counts are the sum of theirs."""
+    import bot.core.retrieval as retrieval
+
+    seen: list[str] = []
+
+    def counted(raw: str) -> list[str]:
+        seen.append(raw)
+        return analyze(raw)
+
+    index = Index(VARIANTS)
+    monkeypatch.setattr(retrieval, "analyze", counted)
+    index.search("plastic day")
+    index.search("nhua")
+    sep = retrieval.CONTEXT_SEP
+    found = index.search("rac", context=f"plastic day{sep}nhua")
+    assert sorted(seen) == ["nhua", "plastic day", "rac"]
+    monkeypatch.undo()
+    # The same vector as the questions' features counted together.
+    idx, w = index._queries(f"plastic day{sep}nhua")
+    feats = Counter(f for t in ("plastic day", "nhua") for f in analyze(t) if f in index._vocab)
+    expected = {
+        index._vocab[f]: (1 + math.log(k)) * index._idf[index._vocab[f]] for f, k in feats.items()
+    }
+    norm = math.sqrt(sum(v * v for v in expected.values()))
+    assert dict(zip(idx.tolist(), (w * norm).tolist(), strict=True)) == pytest.approx(expected)
+    assert found[0].entry_id == "garbage.days"
