@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.core.dialogue import Bot
 from bot.core.emergency import find_emergency
+from bot.core.normalize import normalize
 from bot.core.types import Incoming, Session
 from bot.service import Service
 from bot.storage import Store
@@ -104,3 +107,29 @@ def test_the_follow_up_of_an_emergency_stays_on_the_call(
     assert result.topic == "disaster.emergency_call" and result.outcome == "answer"
     assert result.lang == lang
     assert "119" in "\n".join(r.text for r in result.replies)
+
+
+def _pieces() -> list[str]:
+    from bot.core.emergency import _words
+
+    words = sorted({w.folded for ws in _words().values() for w in ws})
+    # Whole words, their halves (near misses) and ordinary words to put around them.
+    return [*words, *(w[: len(w) // 2] for w in words), "toi", "o", "nha", "ang", "mall", " "]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_pieces()), max_size=8).map(" ".join))
+def test_one_scan_finds_the_kinds_a_regex_per_kind_finds(text: str) -> None:
+    """The kinds whose words occur in a text, found in one Aho-Corasick pass: the
+    same as searching an alternation of each kind's words, kind by kind."""
+    import re
+
+    from bot.core.emergency import _kinds_in, _words
+
+    folded = normalize(text)
+    expected = {
+        kind
+        for kind, words in _words().items()
+        if re.search("|".join(re.escape(w.folded) for w in words), folded)
+    }
+    assert _kinds_in(folded) == expected
