@@ -18,13 +18,19 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY bot ./bot
 # Gettext catalogues: the interface phrases are built into the package from here;
 # the city's content catalogues are read from /app/translations beside /app/knowledge.
 COPY translations ./translations
 # The `pg` extra (psycopg) lets the same image run on PostgreSQL (RESBOT_DATABASE_URL).
-RUN pip install '.[pg]' && rm -rf build ./*.egg-info
+# gcc only while installing: it builds retrieval's optional C part (setup.py,
+# bot/core/_fused.c), then leaves the image.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && pip install '.[pg]' \
+    && apt-get purge -y --auto-remove gcc libc6-dev \
+    && rm -rf /var/lib/apt/lists/* build ./*.egg-info
 # The city's knowledge base; to serve a different city, mount its knowledge/ and
 # translations/ folders over /app/knowledge and /app/translations.
 COPY knowledge ./knowledge

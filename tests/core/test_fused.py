@@ -1,0 +1,125 @@
+"""bot/core/_fused.c, retrieval's column scores in one C pass (issue 18): the
+same scores as the numpy path bit for bit, and a wrong array is an exception,
+never a read or write outside memory."""
+
+from __future__ import annotations
+
+import shutil
+import sysconfig
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.core import retrieval
+from bot.core.dialogue import Bot
+from bot.core.retrieval import CONTEXT_SEP, Index
+
+try:
+    from bot.core import _fused
+except ImportError:  # pragma: no cover - depends on the build
+    _fused = None  # type: ignore[assignment]
+
+HAS_COMPILER = (
+    bool(shutil.which("cc") or shutil.which("gcc"))
+    and (Path(sysconfig.get_paths()["include"]) / "Python.h").exists()
+)
+
+needs_fused = pytest.mark.skipif(
+    _fused is None, reason="bot/core/_fused.c not built here (no C compiler): numpy path"
+)
+
+
+def test_built_wherever_a_compiler_is() -> None:
+    """`optional=True` must not hide a broken build on a machine that can build it."""
+    if not HAS_COMPILER:
+        pytest.skip("no C compiler or Python headers: the numpy path serves")
+    assert _fused is not None, "a C compiler is here, yet bot/core/_fused.c was not built"
+    assert retrieval._fused_scores is _fused.column_scores
+
+
+@needs_fused
+def test_the_same_scores_as_numpy_bit_for_bit(bot: Bot) -> None:
+    """Every 5th knowledge variant, alone and beside a context of three others
+    (~11,000 positions a search), and texts made of unknown words."""
+    index = bot.index
+    cols = index._cols
+    rows = len(index.variants) + len(index.entry_ids)
+    texts = [v.text for v in index.variants[::5]]
+    queries = [index._queries(t) for t in texts]
+    for i, (idx, w) in enumerate(queries[:400]):
+        context = CONTEXT_SEP.join(texts[(i + k) % len(texts)] for k in (7, 11, 13))
+        queries.append(index._with_context(idx, w, context, 0.5))
+    queries.append(index._queries("zzqx vvkk"))
+    assert sum(len(q[0]) for q in queries) > 20_000
+    for idx, w in queries:
+        fused = Index._scores(cols, rows, idx, w)
+        plain = Index._numpy_scores(cols, rows, idx, w)
+        assert fused.dtype == plain.dtype and fused.shape == plain.shape
+        assert fused.tobytes() == plain.tobytes()
+
+
+def _arrays() -> dict[str, np.ndarray]:
+    # Two columns over three rows: column 0 = rows 0, 2; column 1 = row 1.
+    return {
+        "out": np.empty(3),
+        "indptr": np.array([0, 2, 3], dtype=np.int64),
+        "indices": np.array([0, 2, 1], dtype=np.int64),
+        "data": np.array([1.0, 2.0, 3.0]),
+        "idx": np.array([1, 0], dtype=np.int64),
+        "w": np.array([0.5, 2.0]),
+    }
+
+
+def _call(a: dict[str, np.ndarray]) -> None:
+    _fused.column_scores(a["out"], a["indptr"], a["indices"], a["data"], a["idx"], a["w"])
+
+
+@needs_fused
+def test_a_small_matrix_by_hand() -> None:
+    a = _arrays()
+    a["out"][:] = 99.0  # every row written, also those no column reaches
+    _call(a)
+    assert a["out"].tolist() == [2.0, 1.5, 4.0]
+    a["idx"] = np.empty(0, dtype=np.int64)
+    a["w"] = np.empty(0)
+    _call(a)
+    assert a["out"].tolist() == [0.0, 0.0, 0.0]
+
+
+@needs_fused
+@pytest.mark.parametrize(
+    ("name", "value", "error"),
+    [
+        ("idx", np.array([1, 2], dtype=np.int64), IndexError),  # no column 2
+        ("idx", np.array([-1, 0], dtype=np.int64), IndexError),
+        ("indices", np.array([0, 3, 1], dtype=np.int64), IndexError),  # no row 3
+        ("indices", np.array([0, -5, 1], dtype=np.int64), IndexError),
+        ("indptr", np.array([0, 2, 9], dtype=np.int64), ValueError),  # past the end
+        ("indptr", np.array([0, 3, 1], dtype=np.int64), ValueError),  # out of order
+        ("indptr", np.empty(0, dtype=np.int64), ValueError),
+        ("w", np.array([0.5]), ValueError),  # a weight short
+        ("data", np.array([1.0, 2.0]), ValueError),
+        ("idx", np.array([1, 0], dtype=np.int32), TypeError),
+        ("w", np.array([0.5, 2.0], dtype=np.float32), TypeError),
+        ("out", np.empty((3, 1)), TypeError),
+        ("data", np.array([1.0, 9.0, 2.0, 9.0, 3.0, 9.0])[::2], ValueError),  # strided
+        ("out", b"\0" * 24, BufferError),  # read-only
+        ("data", [1.0, 2.0, 3.0], TypeError),  # not an array
+    ],
+)
+def test_a_wrong_array_raises(name: str, value: object, error: type[Exception]) -> None:
+    a: dict[str, object] = dict(_arrays())
+    a[name] = value
+    with pytest.raises(error):
+        _fused.column_scores(*a.values())
+
+
+@needs_fused
+def test_read_only_arrays_are_read() -> None:
+    """The index's arrays are read-only (shared by every search)."""
+    a = _arrays()
+    for key in ("indptr", "indices", "data", "idx", "w"):
+        a[key].flags.writeable = False
+    _call(a)
+    assert a["out"].tolist() == [2.0, 1.5, 4.0]
