@@ -1,16 +1,22 @@
-/* The column scores of a search (bot/core/retrieval.py, Index._scores) in one pass.
+/* Two steps of a search (bot/core/retrieval.py) in C: the column scores
+ * (Index._scores) in one pass, and a follow-up's merge with its context
+ * (Index._with_context, at the end of this file).
  *
- * Hand-written on purpose (issue 18): numpy computes these scores in six passes
+ * Hand-written on purpose (issue 18), measured first (docs/performance.md, ninth
+ * round). The scores: numpy computes them in six passes
  * over every position of the question's columns (positions, gather, repeat,
  * multiply, gather, bincount), each with its own temporary array, and a
  * follow-up's question beside its context reads ~11,000 positions. scipy.sparse
  * was measured slower than that numpy (docs/performance.md, ninth round); no
  * library fuses a gather with a scatter-add. This loop is what `np.bincount`
  * does with the same products added in the same order, so the scores are the
- * same to the last bit (tests/core/test_retrieval_index.py compares them): build
- * it with -ffp-contract=off (setup.py) so that no multiply-add is fused.
+ * same to the last bit: build it with -ffp-contract=off (setup.py) so that no
+ * multiply-add is fused. The merge: a Python dict over ~130 features cost ~30 µs
+ * a follow-up, about as much as the scores. tests/core/test_fused.py compares
+ * both with the numpy and Python code they replace, bit for bit.
  *
- * Optional: when it cannot be built (no C compiler), retrieval uses numpy.
+ * Optional: when it cannot be built (no C compiler), retrieval uses numpy and
+ * Python.
  * Every index is checked before it is used, so a wrong array raises an
  * exception instead of reading or writing outside its memory.
  */
@@ -109,14 +115,96 @@ done:
     return result;
 }
 
+PyDoc_STRVAR(merge_doc,
+"merge(out_idx, out_w, slots, idx, w, cidx, cw, weight) -> m\n\n"
+"A question's sparse vector plus weight times its context's, as a Python dict\n"
+"would sum them: out_idx[:m] the feature ids in the order they first come\n"
+"(the question's, then the context's new ones), out_w[:m] their sums.\n"
+"`slots` (one per feature, all -1) is scratch, left all -1 again.");
+
+/* Retrieval's `_with_context` merge (bot/core/retrieval.py): the same sums in the
+ * same order as its dict, ~130 features a follow-up, without a Python object
+ * per feature. `slots[f]` is where feature f sits in the output while merging.
+ * Every check comes before the first write, so an error leaves `slots` as it was. */
+static PyObject *
+merge(PyObject *self, PyObject *args)
+{
+    PyObject *objs[7];
+    double weight;
+    Py_buffer out_idx = {0}, out_w = {0}, slots = {0}, idx = {0}, w = {0}, cidx = {0}, cw = {0};
+    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "OOOOOOOd:merge", &objs[0], &objs[1], &objs[2], &objs[3],
+                          &objs[4], &objs[5], &objs[6], &weight)) {
+        return NULL;
+    }
+    if (get_array(objs[0], &out_idx, 1, 'i', "out_idx") < 0
+        || get_array(objs[1], &out_w, 1, 'd', "out_w") < 0
+        || get_array(objs[2], &slots, 1, 'i', "slots") < 0
+        || get_array(objs[3], &idx, 0, 'i', "idx") < 0
+        || get_array(objs[4], &w, 0, 'd', "w") < 0
+        || get_array(objs[5], &cidx, 0, 'i', "cidx") < 0
+        || get_array(objs[6], &cw, 0, 'd', "cw") < 0) {
+        goto done;
+    }
+    Py_ssize_t n_q = idx.len / 8, n_c = cidx.len / 8, n_feat = slots.len / 8;
+    if (w.len != idx.len || cw.len != cidx.len || out_idx.len != out_w.len
+        || out_idx.len / 8 < n_q + n_c) {
+        PyErr_SetString(PyExc_ValueError,
+                        "merge: ids and weights differ in length, or the output is too short");
+        goto done;
+    }
+    int64_t *pos = slots.buf, *ids = out_idx.buf;
+    const int64_t *q = idx.buf, *c = cidx.buf;
+    const double *qw = w.buf, *cv = cw.buf;
+    double *sums = out_w.buf;
+    for (Py_ssize_t k = 0; k < n_q + n_c; k++) {
+        int64_t f = k < n_q ? q[k] : c[k - n_q];
+        if (f < 0 || f >= n_feat) {
+            PyErr_Format(PyExc_IndexError, "merge: feature %lld out of range", (long long)f);
+            goto done;
+        }
+        if (pos[f] != -1) {
+            PyErr_SetString(PyExc_ValueError, "merge: slots must all be -1");
+            goto done;
+        }
+    }
+    Py_ssize_t m = 0;
+    for (Py_ssize_t k = 0; k < n_q + n_c; k++) {
+        int64_t f = k < n_q ? q[k] : c[k - n_q];
+        double x = k < n_q ? qw[k] : weight * cv[k - n_q];  /* as Python: the product, then the sum */
+        if (pos[f] == -1) {
+            pos[f] = m;
+            ids[m] = f;
+            sums[m] = 0.0 + x;  /* dict.get(f, 0.0) + x */
+            m++;
+        } else {
+            sums[pos[f]] = sums[pos[f]] + x;
+        }
+    }
+    for (Py_ssize_t j = 0; j < m; j++) {
+        pos[ids[j]] = -1;
+    }
+    result = PyLong_FromSsize_t(m);
+done:
+    PyBuffer_Release(&out_idx);
+    PyBuffer_Release(&out_w);
+    PyBuffer_Release(&slots);
+    PyBuffer_Release(&idx);
+    PyBuffer_Release(&w);
+    PyBuffer_Release(&cidx);
+    PyBuffer_Release(&cw);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"column_scores", column_scores, METH_VARARGS, column_scores_doc},
+    {"merge", merge, METH_VARARGS, merge_doc},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "bot.core._fused",
-    "Retrieval's column scores in one pass (optional; numpy otherwise).", -1, methods,
+    "Retrieval's column scores and context merge in C (optional; numpy and Python otherwise).", -1, methods,
 };
 
 PyMODINIT_FUNC

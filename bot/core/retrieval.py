@@ -33,10 +33,11 @@ from .normalize import (
 )
 from .tagging import words as tagged
 
-try:  # the same scores in one pass, when the C part was built (setup.py)
+try:  # the same numbers in C, when that part was built (setup.py)
     from ._fused import column_scores as _fused_scores
-except ImportError:  # built without a C compiler: numpy, the same numbers
-    _fused_scores = None
+    from ._fused import merge as _fused_merge
+except ImportError:  # built without a C compiler: numpy and Python, the same numbers
+    _fused_scores = _fused_merge = None
 
 W_VARIANT = 0.55
 W_ENTRY = 0.30
@@ -251,6 +252,9 @@ class Index:
         self._queries = memo.bound(self._query)
         self._counts = memo.bound(self._count)
         self._known = memo.bound(self._known_share)
+        # The C merge's scratch, one slot per feature (-1 between calls); it holds
+        # the GIL from start to end, so concurrent searches never share it mid-call.
+        self._slots = np.full(len(self._idf), -1, dtype=np.int64)
 
     def _count(self, text: str) -> tuple[tuple[int, int], ...]:
         """(feature id, count) of a text's known features, in the order they first
@@ -354,6 +358,21 @@ class Index:
         short follow-up ("magkano?") is read in the light of what came before,
         while its own words still lead."""
         cidx, cw = self._queries(context[:MAX_INPUT_CHARS])
+        if _fused_merge is not None:
+            size = len(idx) + len(cidx)
+            out_idx, out_w = np.empty(size, dtype=np.int64), np.empty(size)
+            m = _fused_merge(out_idx, out_w, self._slots, idx, w, cidx, cw, weight)
+            if not m:
+                return idx, w
+            out_w = out_w[:m]
+            return out_idx[:m], out_w / _norm(out_w)
+        return self._merged(idx, w, cidx, cw, weight)
+
+    @staticmethod
+    def _merged(
+        idx: np.ndarray, w: np.ndarray, cidx: np.ndarray, cw: np.ndarray, weight: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """`_with_context`'s sum in Python (bot/core/_fused.c's `merge` when built)."""
         merged: dict[int, float] = {}
         for i, x in zip(idx.tolist(), w.tolist(), strict=True):
             merged[i] = merged.get(i, 0.0) + x

@@ -123,3 +123,88 @@ def test_read_only_arrays_are_read() -> None:
         a[key].flags.writeable = False
     _call(a)
     assert a["out"].tolist() == [2.0, 1.5, 4.0]
+
+
+def _merge(
+    slots: np.ndarray,
+    idx: np.ndarray,
+    w: np.ndarray,
+    cidx: np.ndarray,
+    cw: np.ndarray,
+    weight: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    size = len(idx) + len(cidx)
+    out_idx, out_w = np.empty(size, dtype=np.int64), np.empty(size)
+    m = _fused.merge(out_idx, out_w, slots, idx, w, cidx, cw, weight)
+    return out_idx[:m], out_w[:m]
+
+
+@needs_fused
+def test_the_same_merge_as_python_bit_for_bit(bot: Bot) -> None:
+    """A question beside contexts of one to four other questions, through
+    `_with_context` (C) and `_merged` (Python), for three weights."""
+    index = bot.index
+    texts = [v.text for v in index.variants[::9]]
+    assert len(texts) > 500
+    for i, text in enumerate(texts):
+        idx, w = index._queries(text)
+        context = CONTEXT_SEP.join(texts[(i + k) % len(texts)] for k in range(1, 2 + i % 4))
+        cidx, cw = index._queries(context)
+        for weight in (0.5, 0.3, 1.0):
+            fused = index._with_context(idx, w, context, weight)
+            plain = Index._merged(idx, w, cidx, cw, weight)
+            assert fused[0].tobytes() == plain[0].tobytes()
+            assert fused[1].tobytes() == plain[1].tobytes()
+    assert (index._slots == -1).all()
+
+
+@needs_fused
+def test_a_merge_by_hand() -> None:
+    """Sums in first-come order, repeated ids added as a dict adds them, and
+    nothing at all when both vectors are empty."""
+    slots = np.full(6, -1, dtype=np.int64)
+    idx = np.array([4, 1, 4], dtype=np.int64)
+    w = np.array([0.25, 0.5, 1.0])
+    cidx = np.array([1, 5, 0], dtype=np.int64)
+    cw = np.array([2.0, 4.0, 8.0])
+    ids, sums = _merge(slots, idx, w, cidx, cw, 0.5)
+    assert ids.tolist() == [4, 1, 5, 0]
+    assert sums.tolist() == [1.25, 1.5, 2.0, 4.0]
+    assert (slots == -1).all()
+    empty_i, empty_w = np.empty(0, dtype=np.int64), np.empty(0)
+    ids, sums = _merge(slots, empty_i, empty_w, empty_i, empty_w, 0.5)
+    assert len(ids) == len(sums) == 0
+
+
+@needs_fused
+@pytest.mark.parametrize(
+    ("name", "value", "error"),
+    [
+        ("idx", np.array([1, 6], dtype=np.int64), IndexError),  # no feature 6
+        ("cidx", np.array([-1], dtype=np.int64), IndexError),
+        ("slots", np.array([-1, 0, -1, -1, -1, -1], dtype=np.int64), ValueError),  # dirty
+        ("out_idx", np.empty(2, dtype=np.int64), ValueError),  # too short
+        ("w", np.array([0.5]), ValueError),
+        ("cidx", np.array([1, 2], dtype=np.int32), TypeError),
+        ("out_w", np.empty(3, dtype=np.float32), TypeError),
+        ("weight", "half", TypeError),
+    ],
+)
+def test_a_wrong_merge_raises_and_leaves_the_slots(
+    name: str, value: object, error: type[Exception]
+) -> None:
+    a: dict[str, object] = {
+        "out_idx": np.empty(3, dtype=np.int64),
+        "out_w": np.empty(3),
+        "slots": np.full(6, -1, dtype=np.int64),
+        "idx": np.array([1, 2], dtype=np.int64),
+        "w": np.array([0.5, 0.25]),
+        "cidx": np.array([3], dtype=np.int64),
+        "cw": np.array([1.0]),
+        "weight": 0.5,
+    }
+    a[name] = value
+    before = np.array(a["slots"], copy=True)
+    with pytest.raises(error):
+        _fused.merge(*a.values())
+    assert (a["slots"] == before).all()
