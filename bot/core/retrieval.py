@@ -67,7 +67,10 @@ def japanese_words(raw: str) -> list[str]:
 
 
 def analyze(raw: str) -> list[str]:
-    folded = normalize(raw, limit=None)  # entry documents are long; queries are capped earlier
+    # Entry documents are long and folded whole; queries are capped earlier. Within
+    # the cap both folds are the same string, and the capped one is already remembered
+    # (the emergency check folds every message first): one fold per new message, not two.
+    folded = normalize(raw) if len(raw) <= MAX_INPUT_CHARS else normalize(raw, limit=None)
     feats = features(folded)
     if JAPANESE_WORDS and has_kana(raw):
         feats += japanese_words(raw)
@@ -101,6 +104,10 @@ def _norm(v: np.ndarray) -> float:
     (the square root of `v.dot(v)`), without its Python-level argument checks: a
     search makes dozens of small numpy calls, and their overhead is most of their cost."""
     return math.sqrt(v.dot(v))
+
+
+def _first(item: tuple[float, int, int]) -> float:
+    return item[0]
 
 
 def _sorted_words(folded: str) -> str:
@@ -416,7 +423,8 @@ class Index:
         top = top[negated[top].argsort()]
         query_sorted = _sorted_words(folded)
         descending = -by_variant
-        out: list[Candidate] = []
+        # (score, entry, closest variant); Candidates only for the `limit` returned.
+        out: list[tuple[float, int, int]] = []
         # Plain floats from here on: the same IEEE arithmetic, without numpy scalars.
         for e, c, b in zip(
             top.tolist(), coarse[top].tolist(), best_variant[top].tolist(), strict=True
@@ -434,8 +442,10 @@ class Index:
                 s = fuzz.ratio(query_sorted, other) / 100.0  # = token_sort_ratio
                 if s > fz:
                     fz = s
-            score = (c + W_FUZZ * fz * min(1.0, b * 2)) * known
-            v = self.variants[near[0]]
-            out.append(Candidate(self.entry_ids[e], score, v.lang, v.text))
-        out.sort(key=lambda c: c.score, reverse=True)
-        return tuple(out[:limit])
+            out.append(((c + W_FUZZ * fz * min(1.0, b * 2)) * known, e, near[0]))
+        out.sort(key=_first, reverse=True)  # stable: equal scores keep their order
+        variants, entry_ids = self.variants, self.entry_ids
+        return tuple(
+            Candidate(entry_ids[e], score, variants[r].lang, variants[r].text)
+            for score, e, r in out[:limit]
+        )

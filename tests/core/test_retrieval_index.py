@@ -201,3 +201,30 @@ def test_a_context_of_several_questions_analyses_none_again(
     norm = math.sqrt(sum(v * v for v in expected.values()))
     assert dict(zip(idx.tolist(), (w * norm).tolist(), strict=True)) == pytest.approx(expected)
     assert found[0].entry_id == "garbage.days"
+
+
+def test_a_long_text_is_analysed_whole_and_a_short_one_as_capped() -> None:
+    """Entry documents are longer than a message may be: every word counts, also
+    past the cap. Within the cap, the remembered capped fold is the same text."""
+    from bot.core.normalize import MAX_INPUT_CHARS
+
+    long = " ".join(f"word{i}" for i in range(MAX_INPUT_CHARS // 4))
+    assert len(long) > MAX_INPUT_CHARS
+    assert "wword124" in analyze(long)
+    assert analyze(long) == features(normalize(long, limit=None))
+    for text in ["Lixo não queimável, quando?", "住民税", "x" * MAX_INPUT_CHARS]:
+        assert analyze(text) == features(normalize(text, limit=None))
+
+
+def test_fewer_candidates_are_the_first_of_more() -> None:
+    """Candidates are made only for the entries returned: the first `limit` of the
+    reranked list, each with its entry's closest variant by TF-IDF."""
+    by_text = {v.text: v for v in VARIANTS}
+    for text in ["plastic day", "resident tax", "rac nhua", "住民税", "garbage tax day"]:
+        every = Index(VARIANTS).search(text, limit=8)
+        assert every and [c.score for c in every] == sorted((c.score for c in every), reverse=True)
+        assert Index(VARIANTS).search(text, limit=1) == every[:1]
+        for c in every:
+            assert by_text[c.variant].entry_id == c.entry_id and by_text[c.variant].lang == c.lang
+    both = Index(VARIANTS).search("garbage tax day", limit=8)
+    assert len(both) == 2 and Index(VARIANTS).search("garbage tax day", limit=1) == both[:1]
