@@ -196,6 +196,7 @@ _LINGUA_CODES = {
 
 
 _FASTTEXT_CODES = frozenset(_LINGUA_CODES.values())
+_FASTTEXT_LABELS = {f"__label__{code}": code for code in _FASTTEXT_CODES}
 
 
 @dataclass
@@ -379,7 +380,7 @@ def _fasttext_shares(text: str) -> dict[str, float]:
     ours = {
         code: float(p)
         for label, p in zip(labels, probs, strict=True)
-        if (code := label.removeprefix("__label__")) in _FASTTEXT_CODES
+        if (code := _FASTTEXT_LABELS.get(label)) is not None
     }
     total = sum(ours.values())
     if total <= 0:
