@@ -32,6 +32,7 @@ def serve(
     import uvicorn
     from starlette.applications import Starlette
 
+    from bot import heap
     from bot.install import InstallError, is_install, load_cities
     from bot.web.app import create_app
 
@@ -56,6 +57,9 @@ def serve(
     else:
         asgi = create_app(conf)
         typer.echo(f"resbot: web chat on http://{host or conf.host}:{port or conf.port}/")
+    # The knowledge and index just loaded live as long as the server: out of the
+    # cycle collector's full walks (bot.heap; a reload thaws them).
+    heap.freeze_startup()
     # No per-request access log by default: every event is already in the
     # interaction log, and formatting (and secret-masking) a line per request
     # costs throughput during a disaster spike. --access-log turns it on.

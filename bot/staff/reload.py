@@ -15,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from bot import heap
 from bot.core import memo
 from bot.core.dialogue import Bot
 from bot.core.knowledge import load_knowledge
@@ -57,6 +58,9 @@ class Reloader:
                 log.exception("reload failed; still serving the previous knowledge")
                 return Reloaded(False, time.perf_counter() - started, len(old.kb.entries), str(exc))
             self.service.bot = new
+            # The old bot may be frozen with the rest of start-up (bot.heap): thawed,
+            # the cycle collector can free it once the last turn using it is done.
+            heap.thaw()
             # The new bot's own caches start empty; the module-wide ones (tagging,
             # emergency words) are emptied too, so nothing worked out before the
             # edit answers after it (bot.core.memo).
