@@ -1,6 +1,7 @@
-/* Two steps of a search (bot/core/retrieval.py) in C: the column scores
- * (Index._scores) in one pass, and a follow-up's merge with its context
- * (Index._with_context, at the end of this file).
+/* Three steps of a search (bot/core/retrieval.py) in C: the column scores
+ * (Index._scores) in one pass, a follow-up's merge with its context
+ * (Index._with_context), and the rerank's closest variants of each best entry
+ * (Index._search, `nearest`, at the end of this file).
  *
  * Hand-written on purpose (issue 18), measured first (docs/performance.md, ninth
  * round). The scores: numpy computes them in six passes
@@ -196,15 +197,114 @@ done:
     return result;
 }
 
+PyDoc_STRVAR(nearest_doc,
+"nearest(out, values, starts, ends, entries) -> ties\n\n"
+"For each entries[j], the rows of its block values[starts[e]:ends[e]] with the\n"
+"three highest values, highest first, in out[3*j:3*j+3] (-1 where the block is\n"
+"shorter). Bit j of `ties` is set when equal values leave the answer to a sort's\n"
+"choice (two of the first three equal, or the third and the fourth) or a value\n"
+"is NaN: the caller then sorts that block itself.");
+
+/* The rerank's closest variants of each of the best entries (Index._search): what
+ * `np.argsort(-block)[:3]` gives, in one pass over ~110 values a block instead of a
+ * sort (~20,000 instructions a block, ~7 % of a new text's turn for 12 blocks).
+ * Which of several equal values a sort puts first is its own choice (numpy's
+ * quicksort is not stable), so wherever equal values decide the order of the
+ * three or which three are taken, the block is flagged and left to numpy.
+ * Elsewhere the values alone decide, and any sort gives these rows in this order. */
+static PyObject *
+nearest(PyObject *self, PyObject *args)
+{
+    PyObject *objs[5];
+    Py_buffer out = {0}, values = {0}, starts = {0}, ends = {0}, entries = {0};
+    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "OOOOO:nearest", &objs[0], &objs[1], &objs[2], &objs[3],
+                          &objs[4])) {
+        return NULL;
+    }
+    if (get_array(objs[0], &out, 1, 'i', "out") < 0
+        || get_array(objs[1], &values, 0, 'd', "values") < 0
+        || get_array(objs[2], &starts, 0, 'i', "starts") < 0
+        || get_array(objs[3], &ends, 0, 'i', "ends") < 0
+        || get_array(objs[4], &entries, 0, 'i', "entries") < 0) {
+        goto done;
+    }
+    Py_ssize_t n_values = values.len / 8, n_blocks = starts.len / 8, n_entries = entries.len / 8;
+    if (ends.len != starts.len || out.len / 8 < 3 * n_entries || n_entries > 64) {
+        PyErr_SetString(PyExc_ValueError,
+                        "nearest: starts and ends differ in length, out is too short, or over 64 entries");
+        goto done;
+    }
+    const int64_t *first = starts.buf, *last = ends.buf, *which = entries.buf;
+    const double *v = values.buf;
+    for (Py_ssize_t j = 0; j < n_entries; j++) {
+        int64_t e = which[j];
+        if (e < 0 || e >= n_blocks) {
+            PyErr_Format(PyExc_IndexError, "nearest: entry %lld out of range", (long long)e);
+            goto done;
+        }
+        if (first[e] < 0 || last[e] < first[e] || last[e] > n_values) {
+            PyErr_SetString(PyExc_ValueError, "nearest: a block out of order or range");
+            goto done;
+        }
+    }
+    int64_t *rows = out.buf;
+    unsigned long long ties = 0;
+    for (Py_ssize_t j = 0; j < n_entries; j++) {
+        int64_t s = first[which[j]], e = last[which[j]];
+        double best[4];
+        int64_t at[4];
+        int kept = 0, nan = 0;
+        for (int64_t p = s; p < e; p++) {
+            double x = v[p];
+            if (x != x) {
+                nan = 1;
+                continue;
+            }
+            if (kept == 4 && !(x > best[3])) {
+                continue;
+            }
+            int i = kept < 4 ? kept++ : 3;  /* the place it takes, moved up past smaller ones */
+            while (i > 0 && x > best[i - 1]) {
+                best[i] = best[i - 1];
+                at[i] = at[i - 1];
+                i--;
+            }
+            best[i] = x;
+            at[i] = p;
+        }
+        int64_t size = e - s;
+        int equal = 0;  /* two of the first three, or the third and the fourth */
+        for (int t = 1; t < kept && t < 4; t++) {
+            equal |= best[t - 1] == best[t];
+        }
+        if (nan || equal) {
+            ties |= 1ULL << j;
+        }
+        for (int t = 0; t < 3; t++) {
+            rows[3 * j + t] = t < kept ? at[t] : -1;
+        }
+    }
+    result = PyLong_FromUnsignedLongLong(ties);
+done:
+    PyBuffer_Release(&out);
+    PyBuffer_Release(&values);
+    PyBuffer_Release(&starts);
+    PyBuffer_Release(&ends);
+    PyBuffer_Release(&entries);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"column_scores", column_scores, METH_VARARGS, column_scores_doc},
     {"merge", merge, METH_VARARGS, merge_doc},
+    {"nearest", nearest, METH_VARARGS, nearest_doc},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "bot.core._fused",
-    "Retrieval's column scores and context merge in C (optional; numpy and Python otherwise).", -1, methods,
+    "Retrieval's column scores, context merge and closest variants in C (optional; numpy and Python otherwise).", -1, methods,
 };
 
 PyMODINIT_FUNC

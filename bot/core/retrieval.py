@@ -36,8 +36,9 @@ from .tagging import words as tagged
 try:  # the same numbers in C, when that part was built (setup.py)
     from ._fused import column_scores as _fused_scores
     from ._fused import merge as _fused_merge
+    from ._fused import nearest as _fused_nearest
 except ImportError:  # built without a C compiler: numpy and Python, the same numbers
-    _fused_scores = _fused_merge = None
+    _fused_scores = _fused_merge = _fused_nearest = None
 
 W_VARIANT = 0.55
 W_ENTRY = 0.30
@@ -218,8 +219,10 @@ class Index:
         self.entry_ids: list[str] = sorted({v.entry_id for v in rows})
         position = {e: i for i, e in enumerate(self.entry_ids)}
         self._row_entry = np.array([position[v.entry_id] for v in rows])
-        # Start row of each entry's block, for a max over each block.
+        # Start row of each entry's block, for a max over each block, and its end.
         self._starts = np.searchsorted(self._row_entry, np.arange(len(self.entry_ids)))
+        self._ends = np.append(self._starts[1:], len(rows)).astype(np.int64)
+        self._starts.flags.writeable = self._ends.flags.writeable = False
         # The same as Python pairs, for the rerank loop (numpy scalars are slow there).
         bounds = [*self._starts.tolist(), len(rows)]
         self._bounds = list(pairwise(bounds))
@@ -391,6 +394,17 @@ class Index:
         out_w = np.fromiter(merged.values(), dtype=np.float64, count=len(merged))
         return out_idx, out_w / _norm(out_w)
 
+    def _nearest(self, by_variant: np.ndarray, top: np.ndarray) -> tuple[list[int], int]:
+        """Each top entry's three closest variants by TF-IDF (rows, -1 past a short
+        block), and a bit per entry whose block equal scores decide (those the
+        caller sorts with numpy). bot/core/_fused.c when built; else every bit is
+        set, and every block is sorted."""
+        if _fused_nearest is None:
+            return [], -1
+        found = np.empty(3 * len(top), dtype=np.int64)
+        ties = _fused_nearest(found, by_variant, self._starts, self._ends, top)
+        return found.tolist(), ties
+
     def search(
         self, text: str, limit: int = 5, context: str | None = None, context_weight: float = 0.5
     ) -> list[Candidate]:
@@ -422,18 +436,24 @@ class Index:
         top = negated.argpartition(k - 1)[:k]
         top = top[negated[top].argsort()]
         query_sorted = _sorted_words(folded)
-        descending = -by_variant
+        nearest, ties = self._nearest(by_variant, top)
+        descending = None
         # (score, entry, closest variant); Candidates only for the `limit` returned.
         out: list[tuple[float, int, int]] = []
         # Plain floats from here on: the same IEEE arithmetic, without numpy scalars.
-        for e, c, b in zip(
-            top.tolist(), coarse[top].tolist(), best_variant[top].tolist(), strict=True
+        for j, (e, c, b) in enumerate(
+            zip(top.tolist(), coarse[top].tolist(), best_variant[top].tolist(), strict=True)
         ):
             if c <= 0:
                 continue
-            start, end = self._bounds[e]
             # The closest variants by TF-IDF are the ones worth a string comparison.
-            near = [start + i for i in descending[start:end].argsort()[:3].tolist()]
+            if not ties >> j & 1:
+                near = [r for r in nearest[3 * j : 3 * j + 3] if r >= 0]
+            else:  # equal scores decide: the sort's own order, as ever
+                if descending is None:
+                    descending = -by_variant
+                start, end = self._bounds[e]
+                near = [start + i for i in descending[start:end].argsort()[:3].tolist()]
             fz = 0.0
             for r in near:
                 other = self._sorted[r]

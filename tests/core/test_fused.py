@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import sysconfig
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -208,3 +209,107 @@ def test_a_wrong_merge_raises_and_leaves_the_slots(
     with pytest.raises(error):
         _fused.merge(*a.values())
     assert (a["slots"] == before).all()
+
+
+def _sorted_three(values: np.ndarray, start: int, end: int) -> list[int]:
+    """What the rerank took before `nearest`: the first three of numpy's sort."""
+    return [start + i for i in (-values[start:end]).argsort()[:3].tolist()]
+
+
+def _decided_by_ties(block: list[float]) -> bool:
+    ranked = sorted(block, reverse=True)[:4]
+    return any(a == b for a, b in pairwise(ranked))
+
+
+@needs_fused
+def test_nearest_is_the_sort_where_values_decide() -> None:
+    """Blocks of 1 to 180 values, many with equal values (rounded to a few steps):
+    unflagged, the rows are numpy's first three; flagged exactly where equal values
+    decide their order or which three are taken."""
+    rng = np.random.default_rng(18)
+    flagged = unflagged = 0
+    for _ in range(400):
+        sizes = rng.integers(1, 180, size=12)
+        ends = np.cumsum(sizes).astype(np.int64)
+        starts = (ends - sizes).astype(np.int64)
+        values = rng.random(int(ends[-1]))
+        if rng.random() < 0.5:
+            values = np.round(values * rng.integers(2, 40)) / 40  # many ties
+        values[rng.random(len(values)) < 0.3] = 0.0
+        entries = rng.permutation(12)[:8].astype(np.int64)
+        out = np.empty(24, dtype=np.int64)
+        ties = _fused.nearest(out, values, starts, ends, entries)
+        for j, e in enumerate(entries.tolist()):
+            s, t = int(starts[e]), int(ends[e])
+            tied = bool(ties >> j & 1)
+            assert tied is _decided_by_ties(values[s:t].tolist())
+            if not tied:
+                rows = [r for r in out[3 * j : 3 * j + 3].tolist() if r >= 0]
+                assert rows == _sorted_three(values, s, t)
+                unflagged += 1
+            else:
+                flagged += 1
+    assert flagged > 300 and unflagged > 1000  # both cases were exercised
+
+
+@needs_fused
+def test_nearest_flags_nan_and_short_blocks_by_hand() -> None:
+    values = np.array([0.2, 0.9, 0.5, float("nan"), 0.7, 0.7, 0.1])
+    starts = np.array([0, 3, 6], dtype=np.int64)
+    ends = np.array([3, 6, 7], dtype=np.int64)
+    out = np.full(9, 99, dtype=np.int64)
+    ties = _fused.nearest(out, values, starts, ends, np.array([0, 1, 2], dtype=np.int64))
+    assert out[:3].tolist() == [1, 2, 0] and out[6:].tolist() == [6, -1, -1]
+    assert ties == 0b010  # the NaN block is left to numpy
+
+
+@needs_fused
+def test_the_same_search_with_nearest_as_with_the_sort(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every 4th variant and the bench questions, alone and beside a context: the
+    same candidates, scores and closest variants bit for bit with the C step as
+    with numpy's sort of every block."""
+    from bench.questions import QUESTIONS
+
+    texts = [v.text for v in bot.index.variants[::4]]
+    texts += [f"{q} {n}" for n, q in enumerate(QUESTIONS)]
+    contexts = [None, *texts[1:200:7]]
+
+    def run() -> list[object]:
+        index = Index(bot.index.variants)
+        return [
+            index.search(t, limit=8, context=contexts[n % len(contexts)])
+            for n, t in enumerate(texts)
+        ]
+
+    fused = run()
+    monkeypatch.setattr(retrieval, "_fused_nearest", None)
+    assert fused == run()
+    assert sum(len(found) for found in fused) > 5_000
+
+
+@needs_fused
+@pytest.mark.parametrize(
+    ("name", "value", "error"),
+    [
+        ("out", np.empty(5, dtype=np.int64), ValueError),  # shorter than 3 per entry
+        ("out", np.empty(6), TypeError),
+        ("values", np.empty(6, dtype=np.int64), TypeError),
+        ("starts", np.array([0], dtype=np.int64), ValueError),  # not as long as ends
+        ("ends", np.array([3, 7], dtype=np.int64), ValueError),  # past the values
+        ("entries", np.array([0, 2], dtype=np.int64), IndexError),
+        ("entries", np.array([-1], dtype=np.int64), IndexError),
+    ],
+)
+def test_a_wrong_nearest_raises(name: str, value: object, error: type[Exception]) -> None:
+    a: dict[str, object] = {
+        "out": np.empty(6, dtype=np.int64),
+        "values": np.arange(6, dtype=np.float64),
+        "starts": np.array([0, 3], dtype=np.int64),
+        "ends": np.array([3, 6], dtype=np.int64),
+        "entries": np.array([1, 0], dtype=np.int64),
+    }
+    a[name] = value
+    with pytest.raises(error):
+        _fused.nearest(a["out"], a["values"], a["starts"], a["ends"], a["entries"])
