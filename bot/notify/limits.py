@@ -19,10 +19,25 @@ Counting from the end costs a whole round trip a second: at 80-100 ms that is
 by at least the answer's way back, and a request needs at least its way there, so
 a send may be counted from `end - credit` as long as `credit` stays below the
 shortest way there plus the shortest way back, which no round trip can beat. The
-overall window takes `telegram_rtt_credit` (0.85) of the fastest round trip seen,
-less CREDIT_MARGIN (5 ms), once CREDIT_AFTER round trips were seen (the first ones
-include connection setup): ~29/s at 80 ms, with a margin of ~17 ms there against
-the two ways not both being at their shortest in the fastest round trip.
+overall window takes `telegram_rtt_credit` (0.85) of the fastest of the latest
+RECENT round trips, less CREDIT_MARGIN (5 ms), once CREDIT_AFTER round trips were
+seen (the first ones include connection setup): ~29/s at 80 ms, with a margin of
+~17 ms there against the two ways not both being at their shortest in the
+fastest round trip.
+
+A round trip is timed by the event loop, so it also holds the loop's lag: the
+time the answer waited while the loop ran other work (other sends' database
+calls, webhooks). On a busy loop even the fastest one can be far longer than the
+network's two ways: two outboxes and a fake Telegram with 20-30 ms round trips in
+one process measured 30 ms and up (a median of 80-120 ms), and a credit of up to
+74 ms let 101 sends reach it in one second at 100/s (a CI run). Lag varies from
+request to request, so it shows as spread: the fastest quarter of the round trips
+lies within a few ms of the fastest on a quiet loop (the network's jitter) and
+tens of ms apart on a busy one. Taking that spread as the most lag the fastest
+round trip holds, the credit is also never more than the fastest less its
+spread (less the margin): a busy loop gets little or no credit, a quiet one all
+of it. The sender times the request alone, not the claim before it (`Done`'s
+`round_trip`).
 """
 
 from __future__ import annotations
@@ -31,6 +46,7 @@ import asyncio
 import math
 import os
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeVar
@@ -40,7 +56,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 PRUNE_ABOVE = 5000  # chats remembered by the per-chat buckets before idle ones are dropped
-CREDIT_AFTER = 16  # round trips seen before the fastest one earns a send any credit
+CREDIT_AFTER = 30  # round trips seen before the fastest one earns a send any credit
+RECENT = 100  # the latest round trips the credit is judged on
 # Kept off the credit whatever the round trip: scheduling noise on a busy machine
 # (on loopback, where a round trip is a millisecond or two, no credit at all).
 CREDIT_MARGIN = 0.005
@@ -105,9 +122,13 @@ class Limits:
 
 class Done(Protocol):
     """Called when a booked send's request ended; `sent=False`: it never left (another
-    sender had claimed the row, or the claim failed), so its place is given back."""
+    sender had claimed the row, or the claim failed), so its place is given back.
+    `round_trip`: the request's own exchange as the caller timed it. Without it the
+    time since the booking counts, which also holds the claim and any other work
+    of this event loop meanwhile: a credit taken from that can exceed the network's
+    two ways (see the module's notes)."""
 
-    def __call__(self, sent: bool = True) -> None: ...
+    def __call__(self, sent: bool = True, round_trip: float | None = None) -> None: ...
 
 
 class Booking:
@@ -119,9 +140,9 @@ class Booking:
         self.window = window
         self.at, self.start = math.inf, window.clock()
 
-    def done(self) -> None:
+    def done(self, round_trip: float | None = None) -> None:
         self.at = self.window.clock()
-        self.window.ended(self.at - self.start)
+        self.window.ended(self.at - self.start if round_trip is None else round_trip)
 
     def cancel(self) -> None:
         """The request never left: the place is free again."""
@@ -131,9 +152,9 @@ class Booking:
 
 class SlidingWindow:
     """At most `count` sends in any `period` seconds, each counted until `period`
-    after its request ended (a send in flight holds its place), less `credit` times
-    the fastest round trip seen (see the module's notes). Not bound to an event
-    loop: it only sleeps."""
+    after its request ended (a send in flight holds its place), less an early credit
+    from the recent round trips (see the module's notes). Not
+    bound to an event loop: it only sleeps."""
 
     def __init__(
         self,
@@ -146,19 +167,31 @@ class SlidingWindow:
         self.period = period
         self.clock = clock
         self.credit = credit
-        self.fastest = math.inf
+        self.trips: deque[float] = deque(maxlen=RECENT)
         self.seen = 0
+        self._early: float | None = 0.0
         self.bookings: list[Booking] = []
 
+    @property
+    def fastest(self) -> float:
+        return min(self.trips, default=math.inf)
+
     def ended(self, round_trip: float) -> None:
-        self.fastest = min(self.fastest, round_trip)
+        self.trips.append(round_trip)
         self.seen += 1
+        self._early = None
 
     def early(self) -> float:
         """Seconds before its end a finished send stops being counted."""
         if not self.credit or self.seen < CREDIT_AFTER:
             return 0.0
-        return max(0.0, self.credit * self.fastest - CREDIT_MARGIN)
+        if self._early is None:
+            trips = sorted(self.trips)
+            fastest, quarter = trips[0], trips[len(trips) // 4]
+            lag = quarter - fastest  # at most the lag in the fastest (module's notes)
+            credit = min(self.credit * fastest, fastest - lag) - CREDIT_MARGIN
+            self._early = max(0.0, credit)
+        return self._early
 
     def delay(self) -> float:
         """Seconds until a place is free (0.0: free now)."""
@@ -227,10 +260,10 @@ class TelegramLimiter:
             await self.sleep(wait)
         mine, everyone = chat.take(), self.overall.take()
 
-        def done(sent: bool = True) -> None:
+        def done(sent: bool = True, round_trip: float | None = None) -> None:
             for booking in (mine, everyone):
                 if sent:
-                    booking.done()
+                    booking.done(round_trip)
                 else:
                     booking.cancel()
 
@@ -259,13 +292,13 @@ class TelegramLimiter:
             await self.sleep(turn.wait)  # another instance wrote to this chat just now
         slot, mine, started = turn.slot, chat.take(), self.clock()
 
-        def done(sent: bool = True) -> None:
+        def done(sent: bool = True, round_trip: float | None = None) -> None:
             if not sent:
                 mine.cancel()
                 shared.end(slot, 0.0, 0.0, 0.0)
                 return
-            mine.done()
-            self.overall.ended(self.clock() - started)
+            mine.done(round_trip)
+            self.overall.ended(self.clock() - started if round_trip is None else round_trip)
             shared.end(slot, period, interval, self.overall.early())
 
         return done

@@ -7,8 +7,8 @@ lock, and may go only while fewer than N slots count (the same rule as the
 in-process window, across instances):
 
 - a slot counts from its booking until `period` after its request ended, less
-  the instance's early credit (its `early()`: a share of the fastest round trip
-  it has seen, see `limits`); `free_at` is written when the request ends, from
+  the instance's early credit (its `early()`: from the round trips it has seen
+  lately, see `limits`); `free_at` is written when the request ends, from
   the database's clock, so instances on different machines agree on the time;
 - one chat gets one slot per `chat_interval` (`chat_free_at`), across instances;
 - a slot still in flight is ended by the next booking once its booking session

@@ -121,15 +121,20 @@ class TelegramSender:
             last = i == len(texts) - 1
 
             async def once(text: str = text, last: bool = last) -> None:
-                done = await self.limiter.wait(chat_id)
-                left = False
+                limiter = self.limiter
+                done = await limiter.wait(chat_id)
+                left, trip = False, None
                 try:
                     if pending_claim and not pending_claim.pop()():
                         raise _Taken
-                    left = True
-                    await bot.send_message(chat_id, text, reply_markup=markup if last else None)
+                    left, leaving = True, limiter.clock()
+                    try:
+                        await bot.send_message(chat_id, text, reply_markup=markup if last else None)
+                    finally:
+                        # The exchange alone (not the claim): the early credit's measure.
+                        trip = limiter.clock() - leaving
                 finally:
-                    done(left)  # its place counts from here (given back if it never left)
+                    done(left, trip)  # its place counts from here (given back if it never left)
 
             try:
                 await retry.call(once, self.policy, TELEGRAM_ERRORS)

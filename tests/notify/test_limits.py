@@ -11,6 +11,7 @@ import pytest
 from bot.notify.limits import (
     CREDIT_AFTER,
     CREDIT_MARGIN,
+    RECENT,
     Limits,
     SlidingWindow,
     TelegramLimiter,
@@ -116,10 +117,10 @@ def test_a_window_counts_from_the_end_of_each_request() -> None:
 def test_a_send_is_counted_from_a_little_before_its_end() -> None:
     clock = LateClock(0.0)
     window = SlidingWindow(2, 1.0, clock=clock, credit=0.5)
-    for n in range(CREDIT_AFTER):  # round trips of 100 ms, then one of 80 ms
+    for n in range(CREDIT_AFTER):  # round trips of 80-84 ms (a quiet loop: little spread)
         assert window.early() == 0.0  # too few seen: the first include connecting
         booking = window.take()
-        clock.now += 0.1 if n else 0.08
+        clock.now += 0.080 + 0.001 * (n % 5)
         booking.done()
         clock.now += 1.0
     early = 0.5 * 0.08 - CREDIT_MARGIN  # of the fastest round trip seen
@@ -134,6 +135,33 @@ def test_a_send_is_counted_from_a_little_before_its_end() -> None:
     for _ in range(CREDIT_AFTER):
         fast.ended(0.002)
     assert fast.early() == 0.0
+
+
+def test_a_busy_loop_earns_little_or_no_credit() -> None:
+    """Round trips timed on a busy event loop hold its lag (measured: 30 ms and up, a
+    median of 80-120 ms, for a 20-30 ms network); their spread takes the credit back."""
+    quiet, busy = (SlidingWindow(30, 1.0, credit=0.85) for _ in range(2))
+    for n in range(RECENT):
+        quiet.ended(0.080 + 0.0002 * (n % 100))  # 80-100 ms: the network's jitter
+        busy.ended(0.030 + 0.001 * (n % 100))  # 30-130 ms: the same loop, lagging
+    assert quiet.early() == pytest.approx(0.85 * 0.080 - CREDIT_MARGIN)
+    # 30 ms, and a quarter within 55 ms: no more than 5 ms of network at all.
+    assert busy.early() == pytest.approx(0.030 - 0.025 - CREDIT_MARGIN)
+    # Only the latest round trips count: when the loop calms down the credit returns.
+    for _ in range(RECENT):
+        busy.ended(0.080)
+    assert busy.early() == pytest.approx(0.85 * 0.080 - CREDIT_MARGIN)
+    assert busy.fastest == 0.080
+
+
+def test_a_booking_takes_the_round_trip_it_is_given() -> None:
+    clock = LateClock(0.0)
+    window = SlidingWindow(2, 1.0, clock=clock, credit=0.85)
+    booking = window.take()
+    clock.now += 0.5  # a slow claim, then a 30 ms request
+    booking.done(round_trip=0.03)
+    assert window.fastest == 0.03
+    assert booking.at == clock.now  # still counted from its end
 
 
 def test_one_chat_gets_one_message_a_second() -> None:
