@@ -1,7 +1,8 @@
 """Start `resbot serve` (or the bare echo app) as a separate process, for the benches.
 
 Shared by bench/webhook.py and bench/memory.py: signed LINE bodies, free ports,
-the server's CPU seconds and resident memory from /proc (Linux).
+the server's CPU seconds and resident memory from /proc (Linux), and the fake
+LINE API in a process of its own (`FakeLine`).
 `src` runs resbot from another source tree (e.g. `git archive` of an earlier
 commit) with this virtualenv, so before and after are measured in one run.
 """
@@ -12,11 +13,13 @@ import base64
 import hashlib
 import hmac
 import json
+import multiprocessing
 import os
 import socket
 import subprocess
 import sys
 import time
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import httpx
@@ -166,3 +169,46 @@ def bare(tmp: Path) -> Server:
         "--no-access-log",
     ]
     return Server(cmd, dict(os.environ), str(tmp))
+
+
+def _serve_fake_line(conn: Connection) -> None:
+    """In the child process: the fake LINE API until told to stop; answers "replies"
+    with the number of reply calls it has received."""
+    from tests.fakes import FakeApi, Served, line_app
+
+    api = FakeApi()
+    with Served(line_app(api)) as fake:
+        conn.send(fake.url)
+        while conn.recv() == "replies":
+            conn.send(len(api.of("/v2/bot/message/reply")))
+
+
+class FakeLine:
+    """The fake LINE API (tests.fakes) in a process of its own.
+
+    In the bench's process it shared the senders' GIL, and its list of every call
+    it had received made the bench's cycle collections longer and longer: both
+    showed up in the latencies measured, as if the server had been slow
+    (docs/performance.md, eleventh round). resbot's reply calls reach it as before."""
+
+    def __enter__(self) -> FakeLine:
+        ctx = multiprocessing.get_context("spawn")  # no fork of a process with threads
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_serve_fake_line, args=(child,), daemon=True)
+        self._proc.start()
+        if not self._conn.poll(60):
+            self._proc.kill()
+            raise RuntimeError("the fake LINE API did not start")
+        self.url: str = self._conn.recv()
+        return self
+
+    def replies(self) -> int:
+        """Reply calls the fake has received so far."""
+        self._conn.send("replies")
+        return int(self._conn.recv())
+
+    def __exit__(self, *exc: object) -> None:
+        self._conn.send("stop")
+        self._proc.join(10)
+        if self._proc.is_alive():
+            self._proc.kill()

@@ -1,14 +1,18 @@
 """Signed LINE webhooks: a bare Starlette echo app and `resbot serve`, side by side.
 
 Starts a fake LINE API (resbot replies to it over HTTP), the bare
-echo app (bench/bare_app.py) and `resbot serve` as separate processes on the
-same uvicorn, then sends signed text-message webhooks with 1 and 10 concurrent
+echo app (bench/bare_app.py) and `resbot serve` as separate processes, the last
+two on the same uvicorn, then sends signed text-message webhooks with 1 and 10 concurrent
 senders to each in turn. Prints, per server and level, requests/s, p50/p99
 latency and the server's CPU per request (process CPU seconds / requests, so
 load elsewhere on the machine does not count), the resbot/bare ratio, whether
 the targets are met (CPU <= 1.0 ms per webhook, p99 < 100 ms at 10 senders),
 and checks that no interaction was lost or logged twice (log rows == replies ==
-requests). `--before DIR` also runs resbot from another source tree (e.g.
+requests). The senders are aiohttp (httpx's pool added hundreds of ms to single
+requests at 10 senders), their process runs no cycle collection while a level
+runs, and the fake LINE API has a process of its own: each of the three had
+been measured as the server's p99 (docs/performance.md, eleventh round).
+`--before DIR` also runs resbot from another source tree (e.g.
 `git archive <commit> | tar -x -C DIR`) in the same run. The texts cycle through
 bench/questions.py, so after the warm-up every answer is one the server remembers
 (bot.core.memo); `--novel` makes each text new (the question and its request
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sqlite3
 import statistics
 import sys
@@ -31,12 +36,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.questions import QUESTIONS
-from bench.serving import USERS, Server, bare, line_body, resbot, server_cpu, sign
-from tests.fakes import FakeApi, Served, line_app
+from bench.serving import USERS, FakeLine, Server, bare, line_body, resbot, server_cpu, sign
 
 TARGET_CPU_MS = 1.0  # server CPU per LINE text webhook (issue 18)
 TARGET_P99_MS = 100  # at 10 senders
@@ -60,7 +64,9 @@ async def level(
     latencies: list[float] = []
     errors = 0
     queue = list(range(start, start + count))
-    async with httpx.AsyncClient(timeout=30) as client:
+    # aiohttp, not httpx: httpx's pool gave single requests 200-850 ms at 10 senders
+    # (p50 16 ms) where the server's own handler never took 50 ms (encode/httpx#3215).
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as client:
 
         async def worker() -> None:
             nonlocal errors
@@ -68,16 +74,25 @@ async def level(
                 n = queue.pop()
                 text = QUESTIONS[n % len(QUESTIONS)]
                 body = line_body(n, f"{text} {n}" if novel else text)
+                headers = {"X-Line-Signature": sign(body)}
                 t0 = time.perf_counter()
-                r = await client.post(url, content=body, headers={"X-Line-Signature": sign(body)})
+                async with client.post(url, data=body, headers=headers) as r:
+                    await r.read()
                 latencies.append((time.perf_counter() - t0) * 1000)
-                if r.status_code != 200:
+                if r.status != 200:
                     errors += 1
 
         cpu0 = server_cpu(server.pid) or 0.0
-        t0 = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - t0
+        # The senders' own cycle collections would pause all of them at once and
+        # count as the server's latency: none while a level runs.
+        gc.collect()
+        gc.disable()
+        try:
+            t0 = time.perf_counter()
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+            elapsed = time.perf_counter() - t0
+        finally:
+            gc.enable()
         cpu1 = server_cpu(server.pid) or 0.0
     latencies.sort()
     return Figures(
@@ -96,8 +111,7 @@ def main() -> None:
     ap.add_argument("--before", type=Path, help="also run resbot from this source tree")
     ap.add_argument("--novel", action="store_true", help="a new text in every request")
     args = ap.parse_args()
-    api = FakeApi()
-    with Served(line_app(api)) as fake, tempfile.TemporaryDirectory() as tmpdir:
+    with FakeLine() as fake, tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         servers = {"bare": bare(tmp), "resbot": resbot(tmp, fake.url)}
         if args.before:
@@ -147,7 +161,7 @@ def main() -> None:
                     "met" if at10.p99 < TARGET_P99_MS and not at10.errors else "MISSED",
                 )
             time.sleep(1.0)  # replies go out after the 200
-            replies = len(api.of("/v2/bot/message/reply"))
+            replies = fake.replies()
             resbot_names = [n for n in servers if n != "bare"]
             rows = sum(
                 sqlite3.connect(tmp / f"{n}.sqlite3")
