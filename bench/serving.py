@@ -133,8 +133,17 @@ class Server:
                 self.proc.kill()
 
 
-def resbot(tmp: Path, api_url: str, src: Path | None = None, name: str = "resbot") -> Server:
-    """`resbot serve` with LINE on (against the fake API at `api_url`), its own database."""
+def pinned(cmd: list[str], cpu: int | None) -> list[str]:
+    """`cmd` bound to one CPU by taskset (util-linux), as an operator would start it
+    (or Docker's `cpuset`, systemd's `CPUAffinity=`); unchanged when `cpu` is None."""
+    return cmd if cpu is None else ["taskset", "-c", str(cpu), *cmd]
+
+
+def resbot(
+    tmp: Path, api_url: str, src: Path | None = None, name: str = "resbot", cpu: int | None = None
+) -> Server:
+    """`resbot serve` with LINE on (against the fake API at `api_url`), its own database;
+    `cpu`: bound to that CPU, threads and all."""
     env = {
         **os.environ,
         "RESBOT_DB": str(tmp / f"{name}.sqlite3"),
@@ -152,10 +161,10 @@ def resbot(tmp: Path, api_url: str, src: Path | None = None, name: str = "resbot
         profile = ["py-spy", "record", "--gil", "--nonblocking", "-r", "500"]
         profile += ["-o", os.environ["BENCH_PROFILE"], "-f", "raw"]
         cmd = [*profile, "--", *cmd]
-    return Server(cmd, env, str(tmp))
+    return Server(pinned(cmd, cpu), env, str(tmp))
 
 
-def bare(tmp: Path) -> Server:
+def bare(tmp: Path, cpu: int | None = None) -> Server:
     """The bare Starlette echo app (bench/bare_app.py) on the same uvicorn, same options."""
     cmd = [
         sys.executable,
@@ -168,7 +177,7 @@ def bare(tmp: Path) -> Server:
         "info",
         "--no-access-log",
     ]
-    return Server(cmd, dict(os.environ), str(tmp))
+    return Server(pinned(cmd, cpu), dict(os.environ), str(tmp))
 
 
 def _serve_fake_line(conn: Connection) -> None:

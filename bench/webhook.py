@@ -16,11 +16,15 @@ been measured as the server's p99 (docs/performance.md, eleventh round).
 `git archive <commit> | tar -x -C DIR`) in the same run. The texts cycle through
 bench/questions.py, so after the warm-up every answer is one the server remembers
 (bot.core.memo); `--novel` makes each text new (the question and its request
-number), the cost of a message never seen before. With
+number), the cost of a message never seen before. `--pin CPU` also runs the bare
+app and resbot bound to that one CPU (`taskset -c CPU`, as docker's `cpuset` or
+systemd's `CPUAffinity=` would): their threads then hand work to each other on
+one CPU (docs/performance.md, twelfth round). With
 BENCH_PROFILE=<file> resbot runs under py-spy and writes a raw profile there.
 Bounded: a fixed number of requests per level, loopback only; it stops by itself.
 
     .venv/bin/python bench/webhook.py [--requests 600] [--before DIR] [--senders 1 10 50] [--novel]
+                                      [--pin CPU]
 """
 
 from __future__ import annotations
@@ -110,12 +114,20 @@ def main() -> None:
     ap.add_argument("--senders", type=int, nargs="+", default=[1, 10])
     ap.add_argument("--before", type=Path, help="also run resbot from this source tree")
     ap.add_argument("--novel", action="store_true", help="a new text in every request")
+    ap.add_argument(
+        "--pin", type=int, metavar="CPU", help="also run bare and resbot bound to this CPU"
+    )
     args = ap.parse_args()
     with FakeLine() as fake, tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         servers = {"bare": bare(tmp), "resbot": resbot(tmp, fake.url)}
         if args.before:
             servers["before"] = resbot(tmp, fake.url, src=args.before, name="before")
+        if args.pin is not None:
+            servers[f"bare@{args.pin}"] = bare(tmp, cpu=args.pin)
+            servers[f"resbot@{args.pin}"] = resbot(
+                tmp, fake.url, name=f"resbot@{args.pin}", cpu=args.pin
+            )
         sent = dict.fromkeys(servers, 0)
         try:
             for s in servers.values():
@@ -148,6 +160,13 @@ def main() -> None:
                 )
                 if "before" in servers:
                     line += f"; before/resbot CPU x{results['before', c].cpu_ms / r.cpu_ms:.1f}"
+                if args.pin is not None:
+                    p = results[f"resbot@{args.pin}", c]
+                    pb = results[f"bare@{args.pin}", c]
+                    line += (
+                        f"; pinned: resbot/bare CPU x{p.cpu_ms / pb.cpu_ms:.1f},"
+                        f" pinned/unpinned resbot CPU x{p.cpu_ms / r.cpu_ms:.2f}"
+                    )
                 print(line)
             worst_cpu = max(results["resbot", c].cpu_ms for c in args.senders)
             at10 = results.get(("resbot", 10))
@@ -160,9 +179,15 @@ def main() -> None:
                     f"target p99 < {TARGET_P99_MS} ms at 10 senders, no errors:",
                     "met" if at10.p99 < TARGET_P99_MS and not at10.errors else "MISSED",
                 )
+            if args.pin is not None:
+                worst = max(results[f"resbot@{args.pin}", c].cpu_ms for c in args.senders)
+                print(
+                    f"resbot bound to CPU {args.pin}: CPU <= {TARGET_CPU_MS} ms per webhook:",
+                    "met" if worst <= TARGET_CPU_MS else f"MISSED ({worst:.2f} ms)",
+                )
             time.sleep(1.0)  # replies go out after the 200
             replies = fake.replies()
-            resbot_names = [n for n in servers if n != "bare"]
+            resbot_names = [n for n in servers if not n.startswith("bare")]
             rows = sum(
                 sqlite3.connect(tmp / f"{n}.sqlite3")
                 .execute("select count(*) from interactions")
