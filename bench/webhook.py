@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import sqlite3
 import statistics
 import sys
@@ -118,6 +119,8 @@ def main() -> None:
         "--pin", type=int, metavar="CPU", help="also run bare and resbot bound to this CPU"
     )
     args = ap.parse_args()
+    if args.pin is not None and args.pin not in os.sched_getaffinity(0):
+        ap.error(f"--pin {args.pin}: this process may use CPUs {sorted(os.sched_getaffinity(0))}")
     with FakeLine() as fake, tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         servers = {"bare": bare(tmp), "resbot": resbot(tmp, fake.url)}
