@@ -134,8 +134,7 @@ class Server:
 
 
 def pinned(cmd: list[str], cpu: int | None) -> list[str]:
-    """`cmd` bound to one CPU by taskset (util-linux), as an operator would start it
-    (or Docker's `cpuset`, systemd's `CPUAffinity=`); unchanged when `cpu` is None."""
+    """`cmd` bound to one CPU by taskset (util-linux); unchanged when `cpu` is None."""
     return cmd if cpu is None else ["taskset", "-c", str(cpu), *cmd]
 
 

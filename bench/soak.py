@@ -15,6 +15,11 @@ at once (events over that are shed and counted, never queued), every request
 times out, the run stops by itself after duration + drain.
 
     .venv/bin/python bench/soak.py [--duration 600] [--rate 200] [--hang 0.05] [--check]
+                                   [--pin CPU]
+
+With --pin CPU the server starts bound to that CPU (`taskset -c CPU`); the senders
+and the fake APIs are not bound. A measurement, not advice: bound, the server's
+Telegram sends timed out under this mixed load (docs/performance.md, twelfth round).
 
 With --hang 0.05 the fake LINE API sits on 5% of its calls for --hang-seconds
 (30, longer than the server's 10 s API timeout): the webhook must still answer at
@@ -37,6 +42,7 @@ import hmac
 import json
 import os
 import random
+import re
 import resource
 import signal
 import socket
@@ -507,9 +513,17 @@ def main() -> int:
     ap.add_argument(
         "--hang-seconds", type=float, default=30.0, help="how long a hung call waits (30)"
     )
+    ap.add_argument(
+        "--pin",
+        type=int,
+        metavar="CPU",
+        help="start the server bound to this CPU (taskset)",
+    )
     ap.add_argument("--check", action="store_true", help="exit 1 on lost/double/crash only")
     ap.add_argument("--fake-api", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.pin is not None and args.pin not in os.sched_getaffinity(0):
+        ap.error(f"--pin {args.pin}: this process may use CPUs {sorted(os.sched_getaffinity(0))}")
     if args.fake_api:
         run_fake_api(args.fake_api, args.hang, args.hang_seconds)
         return 0
@@ -540,8 +554,11 @@ def soak(args: argparse.Namespace) -> int:
         try:
             wait_ready(f"{api}/_stats", 30, fake)
             with open(log_path, "wb") as log:
+                cmd = [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)]
+                if args.pin is not None:
+                    cmd = ["taskset", "-c", str(args.pin), *cmd]
                 server = subprocess.Popen(
-                    [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
+                    cmd,
                     cwd=tmp,
                     env={**env, "PYTHONPATH": str(REPO)},
                     stdout=log,
@@ -640,8 +657,12 @@ def report(
         )
     print("log rows: " + ", ".join(f"{k} {v:,}" for k, v in figures.items()))
     tracebacks = log_text.count("Traceback")
-    errors_logged = sum(1 for line in log_text.splitlines() if line.startswith("ERROR"))
-    print(f"server log: {errors_logged} ERROR line(s), {tracebacks} traceback(s)")
+    error_lines = [line for line in log_text.splitlines() if line.startswith("ERROR")]
+    print(f"server log: {len(error_lines)} ERROR line(s), {tracebacks} traceback(s)")
+    # What they were, most frequent first, digits masked so repeats group.
+    kinds = Counter(re.sub(r"\d+", "N", line)[:160] for line in error_lines)
+    for kind, n in kinds.most_common(5):
+        print(f"  {n:>6} x {kind}")
     if stats["line_twice"]:
         problems.append(f"{stats['line_twice']} LINE event(s) got two replies")
     if crashed:

@@ -17,9 +17,9 @@ been measured as the server's p99 (docs/performance.md, eleventh round).
 bench/questions.py, so after the warm-up every answer is one the server remembers
 (bot.core.memo); `--novel` makes each text new (the question and its request
 number), the cost of a message never seen before. `--pin CPU` also runs the bare
-app and resbot bound to that one CPU (`taskset -c CPU`, as docker's `cpuset` or
-systemd's `CPUAffinity=` would): their threads then hand work to each other on
-one CPU (docs/performance.md, twelfth round). With
+app and resbot bound to that one CPU (`taskset -c CPU`): resbot's two threads then
+hand work to each other on one CPU, which shows what the cross-CPU hand-overs
+cost (docs/performance.md, twelfth round: a measurement, not advice). With
 BENCH_PROFILE=<file> resbot runs under py-spy and writes a raw profile there.
 Bounded: a fixed number of requests per level, loopback only; it stops by itself.
 
