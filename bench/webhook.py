@@ -185,7 +185,8 @@ def main() -> None:
             if args.pin is not None:
                 worst = max(results[f"resbot@{args.pin}", c].cpu_ms for c in args.senders)
                 print(
-                    f"resbot bound to CPU {args.pin}: CPU <= {TARGET_CPU_MS} ms per webhook:",
+                    f"resbot bound to CPU {args.pin} (a measurement, not advised: see"
+                    f" docs/performance.md): CPU <= {TARGET_CPU_MS} ms per webhook:",
                     "met" if worst <= TARGET_CPU_MS else f"MISSED ({worst:.2f} ms)",
                 )
             time.sleep(1.0)  # replies go out after the 200
