@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from .langs import LANGS
-from .normalize import has_han, has_kana, normalize, tokens
+from .normalize import has_han, has_kana, is_cjk_char, normalize, tokens
 from .romaji import short_vowels
 
 # Letters only Vietnamese uses among our languages (â ê ô ã õ are Portuguese too).
@@ -266,6 +266,25 @@ def _units(folded: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=4096)
+def _simplified_only(ch: str) -> bool:
+    """A character of simplified Chinese (GB 2312) that Japanese does not use: not
+    in JIS X 0208 or its Windows extensions (cp932), the set Japanese phones and
+    PCs type (吗, 啥, 扔, 买, 签). The two standard character sets decide, not a
+    list of ours."""
+    if ch.isascii() or not is_cjk_char(ch):
+        return False
+    try:
+        ch.encode("cp932")
+    except UnicodeEncodeError:
+        try:
+            ch.encode("gb2312")
+        except UnicodeEncodeError:
+            return False
+        return True
+    return False
+
+
 def detect(text: str, lexicon: Lexicon | None = None) -> str | None:
     """The language `text` is written in, or None when the evidence is not clear."""
     # Lone surrogates (broken UTF-16 from a client) would crash lingua.
@@ -273,7 +292,9 @@ def detect(text: str, lexicon: Lexicon | None = None) -> str | None:
     if not text:
         return None
     if has_kana(text):
-        return "ja"
+        # Chinese residents write Japan's words as they see them ("粗大ごみ咋申请",
+        # "那ゴミ袋在哪买"): kana beside simplified-only characters is Chinese.
+        return "zh" if any(_simplified_only(ch) for ch in text) else "ja"
     if _VI_LETTERS.search(text):
         return "vi"
     folded = normalize(text)

@@ -49,6 +49,33 @@ def test_kanji_only_japanese_is_not_taken_for_chinese(bot: Bot) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        # Chinese with Japan's words in kana: the simplified characters decide.
+        ("想扔个旧沙发,粗大ごみ咋申请", "zh"),
+        ("洗衣机坏了,能放ゴミ站吗", "zh"),
+        ("那ゴミ袋在哪买", "zh"),
+        ("听说有外国人キーパーソン,是干啥的", "zh"),
+        ("ペットボトル要把标签撕掉吗", "zh"),
+        # Japanese, kanji and all, has none of them.
+        ("粗大ごみの申し込みは　どうしますか", "ja"),
+        ("日本語の教室は　どこですか", "ja"),
+        ("髙橋さんに　ゴミの　日を　聞きました", "ja"),
+        ("ごみ收集日", "ja"),  # a traditional form Japanese shares: not simplified-only
+    ],
+)
+def test_kana_beside_simplified_chinese_is_chinese(text: str, lang: str, bot: Bot) -> None:
+    assert detect(text, bot.lexicon) == lang
+
+
+def test_a_chinese_conversation_with_kana_words_stays_chinese(bot: Bot) -> None:
+    first = bot.handle(Incoming(text="洗衣机坏了,能放ゴミ站吗"), Session())
+    assert first.lang == "zh" and first.topic == "garbage.appliances"
+    then = bot.handle(Incoming(text="空调也要换,旧的咋处理"), first.session)
+    assert then.lang == "zh"
+
+
+@pytest.mark.parametrize(
     "text",
     ["nihongo kyoushitsu arimasu ka", "kodomo mo ii desu ka", "gomi no hi wa itsu",
      "nihongo kyoushitsu wa doko desu ka", "byouin wa doko desu ka"],
