@@ -299,8 +299,14 @@ class Bot:
 
     def emergency(self, found: Emergency, incoming: Incoming, session: Session) -> Result:
         """119 (or 110) and what to say, at once, in the message's language."""
-        # Failing all else, the emergency word itself tells the language.
-        lang = self._reply_lang(incoming, session, None) or min(found.langs, default=SOURCE_LANG)
+        # Failing all else, the emergency word itself tells the language. Romaji words
+        # tell it first: "kemuri ga ippai" reads as English to a detector.
+        lang = (
+            session.lang
+            or ("ja" if found.romaji else None)
+            or self._reply_lang(incoming, session, None)
+            or min(found.langs, default=SOURCE_LANG)
+        )
         lead_key, entry_id = EMERGENCY_REPLY[found.kind]
         numbers = {f"n{k}": k for k in national_numbers() if k.isdigit()}
         lead = self.t(lead_key, lang, **numbers)
@@ -385,6 +391,18 @@ class Bot:
             outcome="language",
             topic="meta.language",
         )
+
+    def _language_named(self, lang: str, session: Session) -> Result:
+        """A message that names a language: the switch it asks for. Right after an
+        emergency it asks whether 119 or 110 understands that language ("police
+        understand english?", "报警能说中文吗"): the call's answer, which says how
+        to get an interpreter, in that language."""
+        if session.topic != EMERGENCY_TOPIC:
+            return self.set_language(lang, session)
+        entry = self.kb.entry_for(EMERGENCY_TOPIC)
+        if entry is None:
+            return self.set_language(lang, session)
+        return self.answer(entry, lang, replace(session, lang=lang, last_lang=lang), 1.0)
 
     def language_menu(self) -> Reply:
         """ "Choose your language" in all seven languages: we may not know which one reads."""
@@ -712,7 +730,7 @@ class Bot:
         if unsure:
             named = named_language(text) if len(text.split()) <= 3 else None
             if named:
-                return self.set_language(named, session)
+                return self._language_named(named, session)
             return self.fallback(lang or SOURCE_LANG, session, best.score if best else 0.0)
         assert best is not None
         candidates = [c for c in candidates if not c.entry_id.startswith(OUT_OF_SCOPE)]
@@ -722,7 +740,7 @@ class Bot:
             # to switch: only a short message names the language it wants.
             named = named_language(text) if len(text.split()) <= LANGUAGE_REQUEST_WORDS else None
             if named:
-                return self.set_language(named, session)
+                return self._language_named(named, session)
             # Near-certain (a language variant as written, "ことばを　かえる"), or far
             # ahead of the rest ("kotoba kaetai": 0.60 against 0.24): the resident
             # wants the menu, whatever else scrapes past the fallback line.
@@ -740,6 +758,15 @@ class Bot:
             best = others[0]
             entry = self.kb.entries[best.entry_id]
         rivals = [c for c in candidates[1:] if best.score - c.score < CLARIFY_MARGIN]
+        if rivals and session.topic == EMERGENCY_TOPIC and entry.topic != EMERGENCY_TOPIC:
+            # Right after an emergency, "nao falo japones como eu explico" is about the
+            # call: when the call is among the choices, it is the answer, not a question.
+            call = next(
+                (c for c in rivals[:2] if self.kb.entries[c.entry_id].topic == EMERGENCY_TOPIC),
+                None,
+            )
+            if call is not None:
+                best, entry, rivals = call, self.kb.entries[call.entry_id], []
         # Every emergency-call entry gives the number: asking first would only delay it.
         if rivals and best.score < SURE_ABOVE and entry.topic != EMERGENCY_TOPIC:
             return self.clarify([best, *rivals[:2]], lang or SOURCE_LANG, session)

@@ -30,19 +30,28 @@ SHORT_CJK = 8
 class Emergency:
     kind: str  # fire, medical, crime, help, quake, tsunami
     langs: frozenset[str]  # the languages whose words matched
+    romaji: bool = False  # every word that matched is Japanese typed in Latin letters
 
 
 @dataclass(frozen=True)
 class _Word:
-    folded: str
+    folded: str  # Japanese and Chinese without spaces: see `_compact`
     lang: str
+    romaji: bool = False
 
-    def found_in(self, folded: str) -> bool:
-        if self.folded not in folded:  # the common case, decided without building strings
-            return False
+    def found_in(self, folded: str, compact: str) -> bool:
         if self.folded.isascii():
+            if self.folded not in folded:  # the common case, decided without building strings
+                return False
             return f" {self.folded} " in f" {folded} "
-        return self.folded in folded
+        return self.folded in compact
+
+
+def _compact(folded: str) -> str:
+    """The text without spaces, where Japanese and Chinese words are looked for:
+    residents who write easy Japanese put spaces between words ("ち が でてる"),
+    and neither script needs them to be read."""
+    return folded if folded.isascii() else folded.replace(" ", "")
 
 
 @lru_cache(maxsize=1)
@@ -50,12 +59,16 @@ def _words() -> dict[str, tuple[_Word, ...]]:
     raw = yaml.safe_load((DATA / "emergency_words.yaml").read_text(encoding="utf-8"))
     out: dict[str, tuple[_Word, ...]] = {}
     for kind, by_lang in raw.items():
-        words = [
-            _Word(normalize(str(w)), str(lang))
-            for lang, ws in by_lang.items()
-            for w in ws
-            if normalize(str(w))
-        ]
+        words = []
+        for lang, ws in by_lang.items():
+            for w in ws:
+                folded = normalize(str(w))
+                if not folded:
+                    continue
+                if lang == "romaji":  # Japanese typed in Latin letters: "tasukete"
+                    words.append(_Word(folded, "ja", romaji=True))
+                else:
+                    words.append(_Word(_compact(folded), str(lang)))
         out[kind] = tuple(words)
     return out
 
@@ -87,10 +100,10 @@ def _kinds_in(folded: str) -> set[str]:
     return found
 
 
-def _hits(kind: str, folded: str, present: set[str]) -> list[_Word]:
+def _hits(kind: str, folded: str, compact: str, present: set[str]) -> list[_Word]:
     if kind not in present:  # no word of this kind even as a substring
         return []
-    return [w for w in _words()[kind] if w.found_in(folded)]
+    return [w for w in _words()[kind] if w.found_in(folded, compact)]
 
 
 def _is_short(folded: str) -> bool:
@@ -105,20 +118,24 @@ def find_emergency(text: str) -> Emergency | None:
     folded = normalize(text)
     if not folded:
         return None
+    compact = _compact(folded)
     present = _kinds_in(folded)
-    if not present or _hits("not", folded, present):
+    if compact != folded:
+        present |= _kinds_in(compact)
+    if not present or _hits("not", folded, compact, present):
         return None
-    urgent = "!" in text or "！" in text or bool(_hits("urgent", folded, present))
+    urgent = "!" in text or "！" in text or bool(_hits("urgent", folded, compact, present))
     short = _is_short(folded)
-    help_words = _hits("help", folded, present)
+    help_words = _hits("help", folded, compact, present)
     for kind in CALL_KINDS:
         if kind == "help" and not short:
             continue
-        hits = _hits(kind, folded, present)
+        hits = _hits(kind, folded, compact, present)
         if hits:
-            return Emergency(kind, frozenset(w.lang for w in [*hits, *help_words]))
+            found = [*hits, *help_words]
+            return Emergency(kind, frozenset(w.lang for w in found), all(w.romaji for w in found))
     for kind in NOW_KINDS:
-        hits = _hits(kind, folded, present)
+        hits = _hits(kind, folded, compact, present)
         if hits and (urgent or help_words):
-            return Emergency(kind, frozenset(w.lang for w in hits))
+            return Emergency(kind, frozenset(w.lang for w in hits), all(w.romaji for w in hits))
     return None

@@ -31,6 +31,26 @@ CALLS = [
     ("救命 我朋友不能呼吸了", "zh", "119"),
     ("有小偷", "zh", "110"),
     ("泥棒が　いえに　はいった", "ja", "110"),
+    # As residents type them in a hurry: unaccented, colloquial, spaced easy Japanese,
+    # an earthquake with someone hurt or trapped (the call first, not quake advice).
+    ("meu marido caiu no chao e nao ta respirando", "pt", "119"),
+    ("ta saindo muita fumaca da cozinha do vizinho", "pt", "119"),
+    ("terremoto agora!! minha vizinha ficou presa embaixo do armario", "pt", "119"),
+    ("nha ben canh chay khoi nhieu lam", "vi", "119"),
+    ("ban e tu nhien nga xuong ko tho nua", "vi", "119"),
+    ("e vua bi giat tui ngoai duong", "vi", "110"),
+    ("tulong po yung lola ko hindi na humihinga", "tl", "119"),
+    ("na-snatch yung bag ko sa kalsada", "tl", "110"),
+    ("lumindol ng malakas, may naipit sa gumuhong pader!", "tl", "119"),
+    ("esta temblando fuerte y mi hijo se corto con un vidrio, sangra mucho", "es", "119"),
+    ("earthquake now!! wall fell down and my friend bleeding from head", "en", "119"),
+    ("someone stole my bag on the street just now", "en", "110"),
+    ("刚才有人抢了我的包跑了", "zh", "110"),
+    ("地震了!柜子倒了压住我爸的腿了", "zh", "119"),
+    ("いま じしん！おばあさん が けが した。ち が でてる", "ja", "119"),
+    ("otto ga iki wo shitenai", "ja", "119"),  # romaji: answered in Japanese
+    ("kemuri ga ippai", "ja", "119"),
+    ("dorobou!", "ja", "110"),
 ]
 
 
@@ -74,6 +94,21 @@ def test_a_quake_or_tsunami_now_says_what_to_do(text: str, lang: str, bot: Bot) 
         "pina-fire ako ng agency",
         "emergency supplies list",
         "listahan ng emergency supplies",
+        # The same words in everyday senses: stuck in traffic, doing laundry, a
+        # nosebleed, cigarette smoke, being troubled, preparing in romaji.
+        "toi bi ket xe nen di tre",
+        "e muon giat do ban dem dc ko",
+        "meu marido ficou preso no transito",
+        "quede atrapado en el trafico",
+        "naipit ako sa traffic",
+        "my gums are bleeding where is a dentist",
+        "i feel trapped in my job",
+        "我被困扰了很久",
+        "はなぢが でました",
+        "fumaca de cigarro do vizinho me incomoda",
+        "hay humo de cigarro en el pasillo",
+        "jishin no junbi wa?",
+        "moeru gomi wa itsu",
     ],
 )
 def test_other_questions_with_the_same_words_are_not_emergencies(text: str) -> None:
@@ -133,3 +168,33 @@ def test_one_scan_finds_the_kinds_a_regex_per_kind_finds(text: str) -> None:
         if re.search("|".join(re.escape(w.folded) for w in words), folded)
     }
     assert _kinds_in(folded) == expected
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "lang"),
+    [
+        ("someone stole my bag on the street just now", "police understand english?", "en"),
+        ("meu marido caiu no chao e nao ta respirando", "eles falam portugues no telefone?", "pt"),
+        ("刚才有人抢了我的包跑了", "报警能说中文吗", "zh"),
+        ("ta saindo muita fumaca da cozinha do vizinho", "nao falo japones como eu explico", "pt"),
+    ],
+)
+def test_asking_about_language_after_an_emergency_stays_on_the_call(
+    first: str, then: str, lang: str, tmp_path: Path, bot: Bot
+) -> None:
+    """ "Does the police understand English?" right after a theft asks about the call
+    (the answer says how to get an interpreter), not to switch the bot's language,
+    and never puts a "did you mean" before the number."""
+    service = Service(bot, Store(tmp_path / "s.sqlite3"), b"k")
+    service.handle("telegram", "7", Incoming(text=first))
+    result = service.handle("telegram", "7", Incoming(text=then))
+    assert result is not None
+    assert result.topic == "disaster.emergency_call" and result.outcome == "answer"
+    assert result.lang == lang
+    text = "\n".join(r.text for r in result.replies)
+    assert "119" in text
+
+
+def test_a_language_named_outside_an_emergency_still_switches(bot: Bot) -> None:
+    result = bot.handle(Incoming(text="english please"), Session())
+    assert result.outcome == "language" and result.lang == "en"
