@@ -629,9 +629,13 @@ class Bot:
         alone = self.index.search(text)
         if not session.context or not session.topic or not self._looks_like_follow_up(text):
             return alone, False
-        if alone and alone[0].score >= SURE_ABOVE:
+        bare = self._is_bare(text)
+        off_topic = bool(alone) and alone[0].entry_id.startswith(OUT_OF_SCOPE)
+        if alone and alone[0].score >= SURE_ABOVE and not (off_topic and bare):
+            # (A bare "quanto custa?" is as close to "quanto custa o arroz" as to
+            # anything: after the fridge it asks what the fridge costs.)
             return alone, False
-        if alone and alone[0].entry_id.startswith(OUT_OF_SCOPE) and not self._is_bare(text):
+        if off_topic and not bare:
             # "今晩の試合は何時から" after a visa question is a new question we do not
             # cover, not a follow-up: the honest fallback stands.
             return alone, False

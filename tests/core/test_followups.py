@@ -85,3 +85,26 @@ def test_the_context_keeps_the_conversations_last_questions_whole(bot: Bot) -> N
     assert kept == many[-10:] and len(context) == 10 * 27 + 9 <= MAX_CONTEXT  # 11 would not fit
     long_one = "x" * (MAX_CONTEXT + 50)
     assert _recent(CONTEXT_SEP.join([*many, long_one])) == long_one[-MAX_CONTEXT:]
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "topic", "lang"),
+    [
+        ("minha geladeira quebrou como faco pra jogar fora", "quanto custa?",
+         "garbage.appliances", "pt"),
+        ("tengo un futon viejo, como lo boto", "cuanto cuesta?", "garbage.oversized", "es"),
+    ],
+)
+def test_a_bare_price_question_is_about_the_last_subject(
+    first: str, then: str, topic: str, lang: str, bot: Bot
+) -> None:
+    """ "quanto custa?" is as close to an out-of-scope example ("quanto custa o arroz")
+    as to anything we answer: after the fridge, it asks what the fridge costs."""
+    _, follow = _talk(bot, first, then)
+    assert follow.outcome == "answer" and follow.topic == topic and follow.lang == lang
+
+
+@pytest.mark.parametrize("text", ["quanto custa?", "cuanto cuesta?"])
+def test_a_bare_price_question_with_nothing_before_is_not_guessed(text: str, bot: Bot) -> None:
+    (alone,) = _talk(bot, text)
+    assert alone.outcome == "fallback"
