@@ -665,6 +665,14 @@ class GarbageFlow:
             return self.confirm(found[0], lang, session, payload)
         if len(found) > 1:
             return self.choose(found, lang, session)
+        if payload.get("kind") == "days" and not new_question:
+            # "那塑料呢?", "明天收啥?" while we wait for the area: still the days, now
+            # of that kind or day; the area is still what we need, so ask again
+            # (the message is no misspelt area).
+            category, day = self.names_category(text), self.day_of(text)
+            if category is not None or day is not None:
+                asked = {k: v for k, v in (("category", category), ("day", day)) if v is not None}
+                return self.ask_area(lang, session, {**payload, **asked}, [])
         if short and not new_question:
             return self.area_unknown(lang, session)
         return None

@@ -426,3 +426,26 @@ def test_what_kind_of_garbage_mode_takes_its_own_examples(gbot: Bot, name: str) 
     assert "すてたい" not in result.replies[0].text  # an item, not the prompt again
     result, session = talk(gbot, session, "地震のときはどうする？")
     assert result.topic == "disaster.earthquake" and session.awaiting is None
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "lang"),
+    [
+        ("可燃ゴミ是星期几收啊", "那塑料呢?", "zh"),
+        ("when is burnable garbage", "and plastic?", "en"),
+        ("khi nao do rac chay", "con rac nhua?", "vi"),
+        ("quando passa o lixo queimavel", "e amanha?", "pt"),
+    ],
+)
+def test_a_kind_or_day_while_the_area_is_asked_asks_again_and_is_kept(
+    gbot: Bot, first: str, then: str, lang: str
+) -> None:
+    """ "那塑料呢?" while we wait for the area is no misspelt area: the area is asked
+    again (not "area not found"), and the answer once the area comes is about it."""
+    _, session = talk(gbot, Session(), first)
+    assert session.awaiting == "area"
+    result, session = talk(gbot, session, then)
+    assert result.topic == "garbage.collection_days" and result.outcome == "answer"
+    assert result.lang == lang and session.awaiting == "area"
+    result, session = talk(gbot, session, "西町")
+    assert result.topic == "garbage.collection_days" and session.area == "西町"
