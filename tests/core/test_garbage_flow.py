@@ -449,3 +449,21 @@ def test_a_kind_or_day_while_the_area_is_asked_asks_again_and_is_kept(
     assert result.lang == lang and session.awaiting == "area"
     result, session = talk(gbot, session, "西町")
     assert result.topic == "garbage.collection_days" and session.area == "西町"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("onde jogo as pilha usada", "pt"),
+        ("onde jogar o oleo de cozinha", "pt"),
+        ("where to throw battery", "en"),
+        ("how to throw old umbrella", "en"),
+    ],
+)
+def test_throw_as_residents_say_it_goes_to_the_item_dictionary(
+    gbot: Bot, text: str, lang: str
+) -> None:
+    """ "onde jogo X" and the plain "throw X" of everyday English ask how to throw
+    X away, as "jogar fora" and "throw away" do."""
+    result, _ = talk(gbot, Session(), text)
+    assert result.topic == "garbage.item" and result.outcome == "answer" and result.lang == lang
