@@ -51,6 +51,10 @@ def test_kanji_only_japanese_is_not_taken_for_chinese(bot: Bot) -> None:
 @pytest.mark.parametrize(
     ("text", "lang"),
     [
+        # Japan's words in the residents' own languages stay theirs.
+        ("o nenkin e obrigatorio?", "pt"),
+        ("nenkin co phai dong ko", "vi"),
+        ("nenkin sa pilipinas", "tl"),
         # Chinese with Japan's words in kana: the simplified characters decide.
         ("想扔个旧沙发,粗大ごみ咋申请", "zh"),
         ("洗衣机坏了,能放ゴミ站吗", "zh"),
@@ -64,7 +68,7 @@ def test_kanji_only_japanese_is_not_taken_for_chinese(bot: Bot) -> None:
         ("ごみ收集日", "ja"),  # a traditional form Japanese shares: not simplified-only
     ],
 )
-def test_kana_beside_simplified_chinese_is_chinese(text: str, lang: str, bot: Bot) -> None:
+def test_japans_words_inside_another_language_keep_its_language(text: str, lang: str, bot: Bot) -> None:
     assert detect(text, bot.lexicon) == lang
 
 
@@ -78,7 +82,8 @@ def test_a_chinese_conversation_with_kana_words_stays_chinese(bot: Bot) -> None:
 @pytest.mark.parametrize(
     "text",
     ["nihongo kyoushitsu arimasu ka", "kodomo mo ii desu ka", "gomi no hi wa itsu",
-     "nihongo kyoushitsu wa doko desu ka", "byouin wa doko desu ka"],
+     "nihongo kyoushitsu wa doko desu ka", "byouin wa doko desu ka",
+     "nenkin harawanai to dame?", "kemuri ga ippai", "sodai gomi no moushikomi"],
 )
 def test_romaji_japanese_is_japanese(text: str, bot: Bot) -> None:
     assert detect(text, bot.lexicon) == "ja"
