@@ -68,7 +68,9 @@ def test_kanji_only_japanese_is_not_taken_for_chinese(bot: Bot) -> None:
         ("ごみ收集日", "ja"),  # a traditional form Japanese shares: not simplified-only
     ],
 )
-def test_japans_words_inside_another_language_keep_its_language(text: str, lang: str, bot: Bot) -> None:
+def test_japans_words_inside_another_language_keep_its_language(
+    text: str, lang: str, bot: Bot
+) -> None:
     assert detect(text, bot.lexicon) == lang
 
 
