@@ -464,13 +464,20 @@ class ItemIndex:
         hits: list[_Hit] = []
         compact = folded.replace(" ", "")
         n = len(compact)
+        # Where the resident put a space: a word boundary they typed ("ふるい かさ").
+        breaks, at = set(), 0
+        for ch in folded:
+            if ch == " ":
+                breaks.add(at)
+            else:
+                at += 1
         for a in range(n):
             for size in ix.cjk_lengths.get(compact[a], ()):
                 b = a + size
                 if b > n:
                     break
                 keys = ix.cjk.get(compact[a:b])
-                if keys and _standalone(compact, a, b):
+                if keys and _standalone(compact, a, b, breaks):
                     hits += [_Hit(k, b - a, a, 100.0) for k in keys]
         words = tokens(folded)
         for a in range(len(words)):
@@ -592,12 +599,13 @@ def _partial_score(part: int, whole: int) -> float:
     return round(60 + 30 * part / max(whole, part), 1)
 
 
-def _standalone(text: str, a: int, b: int) -> bool:
+def _standalone(text: str, a: int, b: int, breaks: frozenset[int] | set[int] = frozenset()) -> bool:
     """Short CJK names must not be the inside of a longer word: 本 is not in 日本,
-    かさ is not in ふるいかさ (but is in かさは)."""
+    かさ is not in ふるいかさ (but is in かさは, and in ふるい かさ: `breaks` are the
+    places where the text had a space, words the resident set apart)."""
     piece = text[a:b]
-    left = text[a - 1] if a > 0 else ""
-    right = text[b] if b < len(text) else ""
+    left = text[a - 1] if a > 0 and a not in breaks else ""
+    right = text[b] if b < len(text) and b not in breaks else ""
     if len(piece) == 1 and _KANJI_RE.match(piece):
         return not (_KANJI_RE.match(left or " ") or _KANJI_RE.match(right or " "))
     if len(piece) <= 2 and all(_KANA_RE.match(c) for c in piece):

@@ -467,3 +467,16 @@ def test_throw_as_residents_say_it_goes_to_the_item_dictionary(
     X away, as "jogar fora" and "throw away" do."""
     result, _ = talk(gbot, Session(), text)
     assert result.topic == "garbage.item" and result.outcome == "answer" and result.lang == lang
+
+
+def test_a_space_the_resident_typed_sets_a_short_name_apart(gbot: Bot) -> None:
+    """ "ふるい かさ も すてたい": residents who write easy Japanese put spaces between
+    words, so かさ after a space is the umbrella; run together, ふるいかさ is still
+    no place to find it (a short kana name inside a longer word)."""
+    assert gbot.garbage is not None
+    spaced = gbot.garbage.data.find_item("ふるい かさ も すてたい です", "ja")
+    assert spaced is not None and spaced.item.name == "傘" and spaced.kind == "exact"
+    joined = gbot.garbage.data.find_item("ふるいかさをすてたい", "ja")
+    assert joined is None or joined.item.name != "傘"
+    result, _ = talk(gbot, Session(), "ふるい かさ も すてたい です")
+    assert result.topic == "garbage.item" and result.lang == "ja"
