@@ -660,7 +660,42 @@ class Bot:
         ranked.sort(key=lambda c: c.score, reverse=True)
         if not ranked:
             return alone, False
+        if self._unclear(alone) and self._stays(session.topic) and (
+            ranked[0].score < NEW_QUESTION_ABOVE
+        ):
+            ranked = self._stay_on_topic(session.topic, ranked)
         return ranked[:5], True
+
+    @staticmethod
+    def _unclear(alone: list[Candidate]) -> bool:
+        """Alone, the message would get a "did you mean": it names nothing of its
+        own ("hay algun numero para llamar?" is as near the shelters as a person or
+        the police), unlike "vay con visa cua toi thi sao". (Below the fallback line
+        it may well name something we do not cover: "今晚日本队比赛几点开始".)"""
+        if len(alone) < 2 or not FALLBACK_BELOW <= alone[0].score < NEW_QUESTION_ABOVE:
+            return False
+        return alone[0].score - alone[1].score < CLARIFY_MARGIN
+
+    @staticmethod
+    def _stays(topic: str) -> bool:
+        # Garbage has its own follow-ups (garbage_flow): "and the bags?" is a new
+        # question there, not the last kind's collection days again.
+        return not topic.startswith("garbage.")
+
+    def _stay_on_topic(self, topic: str, ranked: list[Candidate]) -> list[Candidate]:
+        """A short question that names nothing of its own ("hay algun numero para
+        llamar?", "is it secret?", "a donde puedo ir con mis hijos" after the DV
+        desk) asks about what was just answered: that topic's entry leads."""
+        same = next((c for c in ranked if self.kb.entries[c.entry_id].topic == topic), None)
+        others = [c.score for c in ranked if c is not same]
+        # Clear of the rest: no "did you mean" between the topic and a stray match.
+        lead = max([*others, FALLBACK_BELOW]) + 2 * CLARIFY_MARGIN
+        if same is not None and same.score >= lead:
+            return ranked
+        if same is None:
+            same = Candidate(entry_id=topic, score=lead, lang=ranked[0].lang, variant="")
+        rest = [c for c in ranked if c is not same]
+        return [replace(same, score=lead), *rest]
 
     @lru_cache(maxsize=256)  # noqa: B019 - one Bot per knowledge base, a few dozen topics
     def _near_topic(self, topic: str) -> frozenset[str]:

@@ -108,3 +108,38 @@ def test_a_bare_price_question_is_about_the_last_subject(
 def test_a_bare_price_question_with_nothing_before_is_not_guessed(text: str, bot: Bot) -> None:
     (alone,) = _talk(bot, text)
     assert alone.outcome == "fallback"
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "lang"),
+    [
+        ("mi pareja me grita y me empuja, no se que hacer", "hay algun numero para llamar?", "es"),
+        ("chong e say ruou la danh e, e so lam", "goi so nao de dc giup", "vi"),
+        ("palagi akong sinasaktan ng asawa ko pag lasing sya",
+         "saan pwede pumunta kasama anak ko", "tl"),
+    ],
+)
+def test_a_question_that_names_nothing_asks_about_the_last_answer(
+    first: str, then: str, lang: str, bot: Bot
+) -> None:
+    """Alone, "hay algun numero para llamar?" would get a "did you mean" (the shelters,
+    a person, the police score alike); after the DV desk it asks for the DV desk's
+    number, and the answer gives it."""
+    answer, follow = _talk(bot, first, then)
+    assert answer.topic == follow.topic == "consult.dv"
+    assert follow.outcome == "answer" and follow.lang == lang
+    assert "#8008" in follow.replies[0].text
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "topic"),
+    [
+        ("toi bi cong ty duoi viec dot ngot", "vay con visa cua toi thi sao", "consult.visa"),
+        ("签证更新在哪里办", "今晚日本队比赛几点开始", None),
+    ],
+)
+def test_a_follow_up_that_names_its_own_subject_leaves_the_last_one(
+    first: str, then: str, topic: str | None, bot: Bot
+) -> None:
+    _, follow = _talk(bot, first, then)
+    assert follow.topic == topic
