@@ -198,3 +198,28 @@ def test_asking_about_language_after_an_emergency_stays_on_the_call(
 def test_a_language_named_outside_an_emergency_still_switches(bot: Bot) -> None:
     result = bot.handle(Incoming(text="english please"), Session())
     assert result.outcome == "language" and result.lang == "en"
+
+
+CHECKS = Path(__file__).resolve().parents[1] / "data" / "emergency_checks.tsv"
+
+
+def _checks(kind: str) -> list[tuple[str, str]]:
+    rows = [line.split("\t") for line in CHECKS.read_text("utf-8").splitlines()]
+    return [(lang, text) for lang, k, text in (r for r in rows if r[0][0] != "#") if k == kind]
+
+
+@pytest.mark.parametrize(("lang", "text"), _checks("E"))
+def test_emergencies_as_frightened_residents_type_them(lang: str, text: str) -> None:
+    """`tests/data/emergency_checks.tsv` (2026-12-08): 25 emergencies and 25 look-alikes
+    per language and romaji, written by speakers with the word list's additions:
+    someone not waking, choking, a seizure, bleeding that won't stop, scalds,
+    a swallowed battery, a fall, chest pain, stroke signs, anaphylaxis, heatstroke,
+    gas, someone trapped; a break-in, threats, a stalker, a snatch, a missing child,
+    a traffic accident (110 in Japan)."""
+    found = find_emergency(text)
+    assert found is not None and found.kind in ("fire", "medical", "crime", "help"), text
+
+
+@pytest.mark.parametrize(("lang", "text"), _checks("N"))
+def test_the_same_words_in_everyday_senses_are_not_emergencies(lang: str, text: str) -> None:
+    assert find_emergency(text) is None, text
