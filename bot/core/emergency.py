@@ -35,16 +35,37 @@ class Emergency:
 
 @dataclass(frozen=True)
 class _Word:
-    folded: str  # Japanese and Chinese without spaces: see `_compact`
+    """One entry of the list: a word or phrase, or parts that must all occur
+    ("swallow* + battery": in any order, anywhere in the message)."""
+
+    parts: tuple[str, ...]  # Japanese and Chinese without spaces: see `_compact`
     lang: str
     romaji: bool = False
 
+    @property
+    def folded(self) -> str:
+        return self.parts[0]
+
     def found_in(self, folded: str, compact: str) -> bool:
-        if self.folded.isascii():
-            if self.folded not in folded:  # the common case, decided without building strings
-                return False
-            return f" {self.folded} " in f" {folded} "
-        return self.folded in compact
+        return all(_part_in(p, folded, compact) for p in self.parts)
+
+
+def _part_in(part: str, folded: str, compact: str) -> bool:
+    """Latin as whole words (a final `*` lets the last word go on: "swallow*" is
+    also "swallowed"), Japanese and Chinese anywhere."""
+    if not part.isascii():
+        return part in compact
+    if part.endswith("*"):
+        stem = part[:-1]
+        return stem in folded and f" {stem}" in f" {folded}"
+    if part not in folded:  # the common case, decided without building strings
+        return False
+    return f" {part} " in f" {folded} "
+
+
+def _key(part: str) -> str:
+    """What the one-pass scan looks for: the part without its `*`."""
+    return part[:-1] if part.endswith("*") else part
 
 
 def _compact(folded: str) -> str:
@@ -54,56 +75,70 @@ def _compact(folded: str) -> str:
     return folded if folded.isascii() else folded.replace(" ", "")
 
 
+def _entry(raw: str, lang: str) -> _Word | None:
+    romaji = lang == "romaji"  # Japanese typed in Latin letters: "tasukete"
+    parts = []
+    for piece in raw.split(" + "):
+        star = piece.rstrip().endswith("*")
+        folded = normalize(piece.rstrip().removesuffix("*"))
+        if not folded:
+            return None
+        folded = folded if romaji else _compact(folded)
+        parts.append(folded + "*" if star and folded.isascii() else folded)
+    return _Word(tuple(parts), "ja" if romaji else lang, romaji)
+
+
 @lru_cache(maxsize=1)
 def _words() -> dict[str, tuple[_Word, ...]]:
     raw = yaml.safe_load((DATA / "emergency_words.yaml").read_text(encoding="utf-8"))
     out: dict[str, tuple[_Word, ...]] = {}
     for kind, by_lang in raw.items():
-        words = []
-        for lang, ws in by_lang.items():
-            for w in ws:
-                folded = normalize(str(w))
-                if not folded:
-                    continue
-                if lang == "romaji":  # Japanese typed in Latin letters: "tasukete"
-                    words.append(_Word(folded, "ja", romaji=True))
-                else:
-                    words.append(_Word(_compact(folded), str(lang)))
+        words = [
+            w for lang, ws in by_lang.items() for x in ws if (w := _entry(str(x), str(lang)))
+        ]
         out[kind] = tuple(words)
     return out
 
 
 @lru_cache(maxsize=1)
 def _scan() -> ahocorasick.Automaton:
-    """Every word of every kind in one Aho-Corasick automaton, each with its kinds:
-    one C-level pass over a message finds the kinds any of whose words occur in it
-    (a regex per kind took eight passes, ~2 % of answering a new text)."""
-    kinds: dict[str, set[str]] = {}
+    """Every part of every word in one Aho-Corasick automaton, each with the words
+    that hold it: one C-level pass over a message finds the few words worth
+    checking (a regex per kind took eight passes, ~2 % of answering a new text)."""
+    holders: dict[str, set[tuple[str, int]]] = {}
     for kind, words in _words().items():
-        for w in words:
-            kinds.setdefault(w.folded, set()).add(kind)
+        for i, w in enumerate(words):
+            for part in w.parts:
+                holders.setdefault(_key(part), set()).add((kind, i))
     automaton = ahocorasick.Automaton()
-    for folded, of in kinds.items():
-        automaton.add_word(folded, frozenset(of))
+    for key, of in holders.items():
+        automaton.add_word(key, frozenset(of))
     automaton.make_automaton()
     return automaton
 
 
-def _kinds_in(folded: str) -> set[str]:
-    """The kinds with a word somewhere in the text, even inside another word."""
+def _seen(folded: str) -> set[tuple[str, int]]:
+    """(kind, index) of the words with a part somewhere in the text, even inside
+    another word: only these can match."""
     scan = _scan()
     if not len(scan):
         return set()
-    found: set[str] = set()
+    found: set[tuple[str, int]] = set()
     for _, of in scan.iter(folded):
         found |= of
     return found
 
 
-def _hits(kind: str, folded: str, compact: str, present: set[str]) -> list[_Word]:
-    if kind not in present:  # no word of this kind even as a substring
-        return []
-    return [w for w in _words()[kind] if w.found_in(folded, compact)]
+def _kinds_in(folded: str) -> set[str]:
+    """The kinds with a word (or a word's part) somewhere in the text."""
+    return {kind for kind, _ in _seen(folded)}
+
+
+def _hits(kind: str, folded: str, compact: str, seen: set[tuple[str, int]]) -> list[_Word]:
+    words = _words()[kind]
+    return [
+        words[i] for k, i in sorted(seen) if k == kind and words[i].found_in(folded, compact)
+    ]
 
 
 def _is_short(folded: str) -> bool:
@@ -119,9 +154,9 @@ def find_emergency(text: str) -> Emergency | None:
     if not folded:
         return None
     compact = _compact(folded)
-    present = _kinds_in(folded)
+    present = _seen(folded)
     if compact != folded:
-        present |= _kinds_in(compact)
+        present |= _seen(compact)
     if not present or _hits("not", folded, compact, present):
         return None
     urgent = "!" in text or "！" in text or bool(_hits("urgent", folded, compact, present))

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.dialogue import Bot
-from bot.core.emergency import find_emergency
+from bot.core.emergency import _key, find_emergency
 from bot.core.normalize import normalize
 from bot.core.types import Incoming, Session
 from bot.service import Service
@@ -147,7 +147,7 @@ def test_the_follow_up_of_an_emergency_stays_on_the_call(
 def _pieces() -> list[str]:
     from bot.core.emergency import _words
 
-    words = sorted({w.folded for ws in _words().values() for w in ws})
+    words = sorted({_key(p) for ws in _words().values() for w in ws for p in w.parts})
     # Whole words, their halves (near misses) and ordinary words to put around them.
     return [*words, *(w[: len(w) // 2] for w in words), "toi", "o", "nha", "ang", "mall", " "]
 
@@ -159,13 +159,13 @@ def test_one_scan_finds_the_kinds_a_regex_per_kind_finds(text: str) -> None:
     same as searching an alternation of each kind's words, kind by kind."""
     import re
 
-    from bot.core.emergency import _kinds_in, _words
+    from bot.core.emergency import _key, _kinds_in, _words
 
     folded = normalize(text)
     expected = {
         kind
         for kind, words in _words().items()
-        if re.search("|".join(re.escape(w.folded) for w in words), folded)
+        if re.search("|".join(re.escape(_key(p)) for w in words for p in w.parts), folded)
     }
     assert _kinds_in(folded) == expected
 
@@ -223,3 +223,26 @@ def test_emergencies_as_frightened_residents_type_them(lang: str, text: str) -> 
 @pytest.mark.parametrize(("lang", "text"), _checks("N"))
 def test_the_same_words_in_everyday_senses_are_not_emergencies(lang: str, text: str) -> None:
     assert find_emergency(text) is None, text
+
+
+@pytest.mark.parametrize(
+    ("entry", "lang", "text", "found"),
+    [
+        ("swallow* + battery", "en", "baby swallowed battery from remote", True),
+        ("swallow* + battery", "en", "battery of my phone, can i swallow it", True),
+        ("swallow* + battery", "en", "my phone battery is dead", False),
+        ("swallow* + battery", "en", "unswallowed battery", False),  # a word's start only
+        ("吞 + 电池", "zh", "我儿子把纽扣电池吞下去了", True),
+        ("吞 + 电池", "zh", "电池没电了", False),
+        ("ドア + けって", "ja", "だれか ドア を けってる", True),  # kana folded, spaces ignored
+        ("doa + ket*", "romaji", "dareka doa kettemasu", True),
+        ("not wak*", "en", "he is not waking up", True),
+    ],
+)
+def test_an_entrys_parts_occur_in_any_order(entry: str, lang: str, text: str, found: bool) -> None:
+    from bot.core.emergency import _compact, _entry
+
+    word = _entry(entry, lang)
+    assert word is not None
+    folded = normalize(text)
+    assert word.found_in(folded, _compact(folded)) is found
