@@ -60,6 +60,9 @@ AREA_WORDS = 3  # longer than this, a message in the area prompt is a question
 # text (`route`); bot.core.answer_source tells the staff editor so.
 CALENDAR_TOPIC = "garbage.collection_days"
 AREA_CJK = 10
+# Garbage entries that answer a question naming a kind of garbage when it also
+# names what the entry is about (garbage_words.yaml): bags, the shops' boxes.
+OWN_WORDS = {"garbage.bags": "bag", "garbage.resource_station": "shop_box"}
 _KANA = "\u3041-\u309f\u30a0-\u30ff"
 _PARTICLES = set("はのがをもとにへや")
 
@@ -317,10 +320,21 @@ class GarbageFlow:
         asks_day = self.day_of(text) is not None
         asks_when = _has_word(folded, "when") or asks_day
         discard = _has_word(folded, "discard")  # "how do I throw away cans" is no day question
+        # "which bag for burnable?" matched the bags entry and names bags: it answers.
+        # So does "cans also ok there?" right after the shops' boxes.
+        own = OWN_WORDS.get(topic or "")
+        own_question = own is not None and (_has_word(folded, own) or session.topic == topic)
         if (
             topic == CALENDAR_TOPIC
             or (garbage_topic and asks_day)
-            or (named is not None and (asks_when or bool(area) or (not discard and garbage_topic)))
+            or (
+                named is not None
+                and (
+                    asks_when
+                    or bool(area)
+                    or (not discard and garbage_topic and not own_question)
+                )
+            )
             or (named is not None and topic is None and not discard)
             or (bool(area) and garbage_topic and asks_when)
         ):
@@ -345,6 +359,8 @@ class GarbageFlow:
         lang = session.lang or session.last_lang or "ja"
         day = self.day_of(text)
         named = self.names_category(text)
+        if session.topic in OWN_WORDS and day is None and not _has_word(normalize(text), "when"):
+            return None  # "cans also ok there?" after the shops' boxes asks about the boxes
         if named is not None and named in self.data.dataset.area_columns:
             return self.days(text, lang, session, score, named, [])
         if day is not None:  # after a day or an item answer: what is collected then

@@ -480,3 +480,36 @@ def test_a_space_the_resident_typed_sets_a_short_name_apart(gbot: Bot) -> None:
     assert joined is None or joined.item.name != "傘"
     result, _ = talk(gbot, Session(), "ふるい かさ も すてたい です")
     assert result.topic == "garbage.item" and result.lang == "ja"
+
+
+@pytest.mark.parametrize(
+    ("text", "topic", "lang"),
+    [
+        ("which bag do i use for burnable", "garbage.bags", "en"),
+        ("q saco tem q usar pro lixo queimavel", "garbage.bags", "pt"),
+        ("燃えるごみの袋はどこで買えますか", "garbage.bags", "ja"),
+        ("pwede ko bang dalhin ang PET bottles sa box sa supermarket", "garbage.resource_station",
+         "tl"),
+        ("chai pet co bo vao thung o sieu thi dc ko", "garbage.resource_station", "vi"),
+        ("posso levar as latas no mercado?", "garbage.resource_station", "pt"),
+        # Without a word for the bags or the boxes, a kind of garbage asks its days.
+        ("burnable garbage?", "garbage.collection_days", "en"),
+        ("もえるごみ は いつ", "garbage.collection_days", "ja"),
+    ],
+)
+def test_a_kind_of_garbage_beside_the_bags_or_the_shop_boxes(
+    gbot: Bot, text: str, topic: str, lang: str
+) -> None:
+    """Naming a kind of garbage used to send every question to the collection days,
+    "which bag for burnable" too: the bags and the shops' boxes answer for themselves."""
+    result, _ = talk(gbot, Session(), text)
+    assert result.topic == topic and result.lang == lang
+
+
+def test_a_kind_named_right_after_the_shop_boxes_asks_about_the_boxes(gbot: Bot) -> None:
+    first, session = talk(gbot, Session(), "i heard the supermarket has a box for pet bottles")
+    assert first.topic == "garbage.resource_station"
+    follow, session = talk(gbot, session, "cans also ok there?")
+    assert follow.topic == "garbage.resource_station"
+    when, _ = talk(gbot, session, "and when is the can day?")
+    assert when.topic == "garbage.collection_days"
