@@ -490,6 +490,10 @@ class Bot:
         routed = self.garbage.route(text, lang, session, topic, best.score if best else 0.0)
         if routed is not None:
             return routed
+        if topic == "garbage.put_out_rules":
+            refused = self.garbage.refused_at_the_point(text, lang)
+            if refused is not None:
+                return self.garbage.item(refused, lang, session, best.score if best else 0.0, text)
         weak = best is None or best.score < NEW_QUESTION_ABOVE
         if topic is None or topic in ITEM_TOPICS or weak:
             match = self.garbage.item_for(text, lang, strict=topic not in ITEM_TOPICS)

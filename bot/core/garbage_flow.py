@@ -269,6 +269,21 @@ class GarbageFlow:
                 return None
         return match
 
+    def refused_at_the_point(self, text: str, lang: str | None) -> ItemMatch | None:
+        """An appliance or an oversized item named in a question about the collection
+        point ("my TV died, can I leave it at the garbage point?", "sira na ref, pwede
+        ilabas sa gomi station"): the point never takes it, so the item's answer (how
+        to hand it over) is the answer, not the point's rules. Exact names only."""
+        match = self.data.find_item(text, lang)
+        if match is None or match.kind != "exact" or match.score < 100.0:
+            return None
+        if self.topics.get(match.category) not in ("garbage.appliances", "garbage.oversized"):
+            return None
+        name = match.matched.casefold()
+        if len(normalize(name)) < 5 and not name.isascii() and name not in text.casefold():
+            return None  # "dem ra" (bring out) is not đệm (a mattress) without its marks
+        return match
+
     def _confirmed(
         self, match: ItemMatch, text: str, lang: str | None, *, short_ok: bool = False
     ) -> bool:

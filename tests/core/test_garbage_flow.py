@@ -513,3 +513,26 @@ def test_a_kind_named_right_after_the_shop_boxes_asks_about_the_boxes(gbot: Bot)
     assert follow.topic == "garbage.resource_station"
     when, _ = talk(gbot, session, "and when is the can day?")
     assert when.topic == "garbage.collection_days"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("sira na ref namin, pwede ko bang ilabas sa gomi station", "tl"),
+        ("e a tv? posso deixar no lugar do lixo?", "pt"),
+        ("my washing machine broke, can i put it at the garbage place", "en"),
+    ],
+)
+def test_an_appliance_at_the_collection_point_gets_how_to_hand_it_over(
+    gbot: Bot, text: str, lang: str
+) -> None:
+    """The point's rules never say that a fridge cannot go there: the appliance's
+    answer does (the shop takes it back, the recycling fee)."""
+    result, _ = talk(gbot, Session(), text)
+    assert result.topic == "garbage.appliances" and result.lang == lang
+
+
+def test_a_short_name_without_its_marks_is_not_taken_for_an_item(gbot: Bot) -> None:
+    """ "dem ra" (bring it out) folds like đệm (a mattress): not an oversized item."""
+    result, _ = talk(gbot, Session(), "toi hom truoc dem ra de dc ko, sang e di lam som")
+    assert result.topic != "garbage.oversized"
