@@ -38,16 +38,16 @@ class _Word:
     """One entry of the list: a word or phrase, or parts that must all occur
     ("swallow* + battery": in any order, anywhere in the message)."""
 
-    parts: tuple[str, ...]  # Japanese and Chinese without spaces: see `_compact`
+    parts: tuple[tuple[str, ...], ...]  # each part's alternatives ("a|b"), folded
     lang: str
     romaji: bool = False
 
     @property
     def folded(self) -> str:
-        return self.parts[0]
+        return self.parts[0][0]
 
     def found_in(self, folded: str, compact: str) -> bool:
-        return all(_part_in(p, folded, compact) for p in self.parts)
+        return all(any(_part_in(a, folded, compact) for a in part) for part in self.parts)
 
 
 def _part_in(part: str, folded: str, compact: str) -> bool:
@@ -76,15 +76,20 @@ def _compact(folded: str) -> str:
 
 
 def _entry(raw: str, lang: str) -> _Word | None:
+    """A line of the list: parts joined by " + ", each with alternatives joined by
+    "|" ("电池|磁铁 + 吞|咽下": a battery or a magnet, swallowed)."""
     romaji = lang == "romaji"  # Japanese typed in Latin letters: "tasukete"
     parts = []
     for piece in raw.split(" + "):
-        star = piece.rstrip().endswith("*")
-        folded = normalize(piece.rstrip().removesuffix("*"))
-        if not folded:
-            return None
-        folded = folded if romaji else _compact(folded)
-        parts.append(folded + "*" if star and folded.isascii() else folded)
+        alternatives = []
+        for alt in piece.split("|"):
+            star = alt.strip().endswith("*")
+            folded = normalize(alt.strip().removesuffix("*"))
+            if not folded:
+                return None
+            folded = folded if romaji else _compact(folded)
+            alternatives.append(folded + "*" if star and folded.isascii() else folded)
+        parts.append(tuple(alternatives))
     return _Word(tuple(parts), "ja" if romaji else lang, romaji)
 
 
@@ -109,7 +114,8 @@ def _scan() -> ahocorasick.Automaton:
     for kind, words in _words().items():
         for i, w in enumerate(words):
             for part in w.parts:
-                holders.setdefault(_key(part), set()).add((kind, i))
+                for alt in part:
+                    holders.setdefault(_key(alt), set()).add((kind, i))
     automaton = ahocorasick.Automaton()
     for key, of in holders.items():
         automaton.add_word(key, frozenset(of))

@@ -147,7 +147,7 @@ def test_the_follow_up_of_an_emergency_stays_on_the_call(
 def _pieces() -> list[str]:
     from bot.core.emergency import _words
 
-    words = sorted({_key(p) for ws in _words().values() for w in ws for p in w.parts})
+    words = sorted({_key(a) for ws in _words().values() for w in ws for p in w.parts for a in p})
     # Whole words, their halves (near misses) and ordinary words to put around them.
     return [*words, *(w[: len(w) // 2] for w in words), "toi", "o", "nha", "ang", "mall", " "]
 
@@ -165,7 +165,9 @@ def test_one_scan_finds_the_kinds_a_regex_per_kind_finds(text: str) -> None:
     expected = {
         kind
         for kind, words in _words().items()
-        if re.search("|".join(re.escape(_key(p)) for w in words for p in w.parts), folded)
+        if re.search(
+            "|".join(re.escape(_key(a)) for w in words for p in w.parts for a in p), folded
+        )
     }
     assert _kinds_in(folded) == expected
 
@@ -237,6 +239,8 @@ def test_the_same_words_in_everyday_senses_are_not_emergencies(lang: str, text: 
         ("ドア + けって", "ja", "だれか ドア を けってる", True),  # kana folded, spaces ignored
         ("doa + ket*", "romaji", "dareka doa kettemasu", True),
         ("not wak*", "en", "he is not waking up", True),
+        ("电池|磁铁 + 吞|咽下", "zh", "孩子把磁铁咽下去了", True),
+        ("电池|磁铁 + 吞|咽下", "zh", "磁铁吸在冰箱上", False),
     ],
 )
 def test_an_entrys_parts_occur_in_any_order(entry: str, lang: str, text: str, found: bool) -> None:
