@@ -1,12 +1,15 @@
 """Multi-turn conversations written apart from the knowledge base, scored per turn.
 
-`tests/data/conversations/*.jsonl` (2026-12-07): 230 conversations, 624 scored
+`tests/data/conversations/<lang>.jsonl` (2026-12-07): 230 conversations, 624 scored
 turns, in the seven languages and romaji, written by people who saw only the
 topic catalogue and the national facts, as residents type (no accents,
 teencode, Taglish, kana inside Chinese, spaced easy Japanese). The same format
 and rules as `../shared/tools/dev-converse`, run here through the Service, so a
 conversation keeps its language, area and topic between turns. Tuned on since
 it was written: a floor against regressions, and every emergency turn must hold.
+
+`*-2.jsonl` (2026-12-08): a second set written the same way, 155 conversations,
+426 scored turns, measured before any tuning on it (335/426, 78.6 %).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from bot.service import Service
 from bot.storage import Store
 
 SETS = sorted((Path(__file__).resolve().parents[1] / "data" / "conversations").glob("*.jsonl"))
-FLOOR = 0.80  # 82.4 % of turns on 2026-12-07
+FLOOR = 0.80  # 82.4 % of turns on 2026-12-07; both sets 83.8 % on 2026-12-08
 Scored = list[tuple[dict[str, Any], list[str]]]
 
 
@@ -68,7 +71,7 @@ def scored(bot: Bot, tmp_path_factory: pytest.TempPathFactory) -> Scored:
     conversations = [
         json.loads(line) for path in SETS for line in path.read_text("utf-8").splitlines() if line
     ]
-    assert len(conversations) >= 200
+    assert len(conversations) >= 385
     store = Store(tmp_path_factory.mktemp("conv") / "c.sqlite3")
     return run(bot, store, conversations)
 
