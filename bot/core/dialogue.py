@@ -62,6 +62,7 @@ HIDDEN_CATEGORY = "meta"  # not in the menu: its entries open only from a questi
 OFF_TOPIC_MARGIN = 0.03
 MAX_RELATED = 3
 MENU_PAGE = 11  # entries per page of a category menu (+ "more" + "menu" = 13 buttons)
+ENTRY_GARBAGE = ("garbage.oversized", "garbage.appliances")
 # Follow-ups ("magkano?", "and tomorrow?", "那明天呢") are short; at most this many
 # words (or CJK characters) are read in the light of the previous question.
 FOLLOW_UP_WORDS = 7
@@ -683,8 +684,10 @@ class Bot:
     @staticmethod
     def _stays(topic: str) -> bool:
         # Garbage has its own follow-ups (garbage_flow): "and the bags?" is a new
-        # question there, not the last kind's collection days again.
-        return not topic.startswith("garbage.")
+        # question there, not the last kind's collection days again. Oversized
+        # garbage and appliances are answered by their entry (apply, the fee), so
+        # "いくらですか" right after the sofa asks what the sofa costs.
+        return not topic.startswith("garbage.") or topic in ENTRY_GARBAGE
 
     def _stay_on_topic(self, topic: str, ranked: list[Candidate]) -> list[Candidate]:
         """A short question that names nothing of its own ("hay algun numero para

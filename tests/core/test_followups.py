@@ -143,3 +143,20 @@ def test_a_follow_up_that_names_its_own_subject_leaves_the_last_one(
 ) -> None:
     _, follow = _talk(bot, first, then)
     assert follow.topic == topic
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "lang"),
+    [
+        ("たんす すてたい。おおきい ごみ どうする？", "おかね いくら ですか", "ja"),
+        ("quero jogar fora um sofa velho", "posso levar eu mesma de carro?", "pt"),
+    ],
+)
+def test_a_question_after_oversized_garbage_is_about_it(
+    first: str, then: str, lang: str, bot: Bot
+) -> None:
+    """Oversized garbage is answered by its entry (apply, the fee, bring it
+    yourself): a follow-up that names nothing of its own asks about it too."""
+    answer, follow = _talk(bot, first, then)
+    assert answer.topic == follow.topic == "garbage.oversized"
+    assert follow.lang == lang
