@@ -22,7 +22,13 @@ from .emergency import Emergency, find_emergency
 from .garbage_flow import GarbageFlow
 from .knowledge import Entry, KnowledgeBase, load_knowledge
 from .langs import LANGS, NATIVE_NAMES, SOURCE_LANG, platform_lang
-from .language import Lexicon, detect, is_shared_only, vocabulary_favours
+from .language import (
+    Lexicon,
+    detect,
+    is_shared_only,
+    romaji_by_loanwords_only,
+    vocabulary_favours,
+)
 from .normalize import has_latin, normalize
 from .open_shelters import LiveSource
 from .phrases import Phrases, load_phrases
@@ -212,6 +218,10 @@ class Bot:
             if found and kept and found != kept and self.favours(incoming.text, kept):
                 # A short follow-up with a loanword ("e online tem?") is not a switch.
                 return kept
+            if found == SOURCE_LANG and kept and kept != found and romaji_by_loanwords_only(
+                incoming.text
+            ):
+                return kept  # "e o moeru gomi?" in a Portuguese conversation
             if found:
                 return found
             # A lone "ok" or "menu" is written the same in many languages.

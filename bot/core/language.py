@@ -62,6 +62,7 @@ class Hints:
     tagalog_weak: frozenset[str]
     romaji_words: frozenset[str]
     romaji_endings: tuple[str, ...]
+    romaji_loanwords: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -84,6 +85,7 @@ def hints() -> Hints:
         tagalog_weak=words(data["tagalog"]["weak"]),
         romaji_words=words(data["romaji"]["words"]),
         romaji_endings=tuple(normalize(str(w)) for w in data["romaji"]["endings"]),
+        romaji_loanwords=words(data["romaji"]["loanwords"]),
     )
 
 
@@ -91,6 +93,16 @@ def is_shared_only(text: str) -> bool:
     """ "hi", "ok thanks": words every language uses, which tell us nothing."""
     words = normalize(text).split()
     return bool(words) and all(w in hints().shared for w in words)
+
+
+def romaji_by_loanwords_only(text: str) -> bool:
+    """Read as romaji only for words residents borrow into their own language
+    ("e o moeru gomi?", "cadê o hoken"): no Japanese grammar word beside them."""
+    h = hints()
+    evidence = [
+        w for w in normalize(text).split() if w in h.romaji_words or w.endswith(h.romaji_endings)
+    ]
+    return bool(evidence) and all(w in h.romaji_loanwords for w in evidence)
 
 
 def _is_romaji_japanese(words: list[str]) -> bool:

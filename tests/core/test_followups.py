@@ -160,3 +160,22 @@ def test_a_question_after_oversized_garbage_is_about_it(
     answer, follow = _talk(bot, first, then)
     assert answer.topic == follow.topic == "garbage.oversized"
     assert follow.lang == lang
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "lang"),
+    [
+        ("moro em higashimachi, q dia passa o lixo de plastico?", "e o moeru gomi?", "pt"),
+        ("como jogo fora um sofa velho", "e sodai gomi?", "pt"),
+        ("quiero botar un ropero grande", "y el sodai gomi?", "es"),
+    ],
+)
+def test_a_borrowed_japanese_word_is_no_switch_to_japanese(
+    first: str, then: str, lang: str, bot: Bot
+) -> None:
+    """Brazilians say "gomi", Filipinos "nihongo": alone in a conversation in their
+    language, such words are theirs. Japanese grammar beside them is Japanese."""
+    _, follow = _talk(bot, first, then)
+    assert follow.lang == lang
+    _, japanese = _talk(bot, first, "moeru gomi wa itsu desu ka")
+    assert japanese.lang == "ja"
