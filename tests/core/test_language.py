@@ -244,3 +244,15 @@ def test_lingua_runs_only_when_fasttext_leaves_the_verdict_open(
         assert language._statistical(text, folded, units, lex) == always[text], text
     assert "where can I learn Japanese for free" not in calls  # fastText and our words agree
     assert len(calls) < len(texts)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("i speak nepali hindi and english, can i help foreigners when disaster happen", "en"),
+        ("hindi ko alam kung saan itatapon", "tl"),
+        ("hindi po ako marunong mag nihongo", "tl"),
+    ],
+)
+def test_hindi_the_language_is_not_tagalogs_no(text: str, lang: str, bot: Bot) -> None:
+    assert bot.detect(text) == lang
