@@ -97,9 +97,26 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 def language_names() -> list[tuple[str, str]]:
     """(folded name, language) pairs, longest first, for "English please"."""
     data = yaml.safe_load((DATA / "language_names.yaml").read_text(encoding="utf-8"))
-    pairs = [(normalize(name), lang) for lang, names in data.items() for name in names]
+    pairs = [
+        (normalize(name), lang)
+        for lang, names in data.items()
+        if not lang.startswith("_")
+        for name in names
+    ]
     pairs += [(normalize(name), lang) for lang, name in NATIVE_NAMES.items()]
     return sorted(set(pairs), key=lambda p: len(p[0]), reverse=True)
+
+
+@lru_cache(maxsize=1)
+def _service_words() -> frozenset[str]:
+    data = yaml.safe_load((DATA / "language_names.yaml").read_text(encoding="utf-8"))
+    return frozenset(normalize(w) for w in data.get("_service") or [])
+
+
+def asks_about_a_service(text: str) -> bool:
+    """ "tem consulta em portugues?": a language named to ask about the desk."""
+    folded = f" {normalize(text)} "
+    return any(f" {w} " in folded or (not w.isascii() and w in folded) for w in _service_words())
 
 
 def named_language(text: str) -> str | None:
@@ -793,8 +810,11 @@ class Bot:
         entry = self.kb.entries[best.entry_id]
         if entry.action == LANGUAGE_ACTION:
             # "can they speak english" inside a longer question is not a request
-            # to switch: only a short message names the language it wants.
-            named = named_language(text) if len(text.split()) <= LANGUAGE_REQUEST_WORDS else None
+            # to switch: only a short message names the language it wants, and
+            # not to ask about the desk ("tem consulta em portugues?").
+            service = asks_about_a_service(text)
+            short = len(text.split()) <= LANGUAGE_REQUEST_WORDS
+            named = named_language(text) if short and not service else None
             if named:
                 return self._language_named(named, session)
             # Near-certain (a language variant as written, "ことばを　かえる"), or far
@@ -808,6 +828,9 @@ class Bot:
             ]
             if not others:
                 return self.ask_language(lang or SOURCE_LANG, session)
+            desks = [c for c in others if self.kb.entries[c.entry_id].topic.startswith("consult.")]
+            if service and desks:
+                others = desks[:1]  # the desk says which day it speaks which language
             # "quiero cambiar mi visa" shares "change" with the language entry but
             # names no language: the next candidate is what was meant.
             candidates = others

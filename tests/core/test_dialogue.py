@@ -229,3 +229,26 @@ def test_a_greeting_or_thanks_before_a_question_does_not_hide_it(
 )
 def test_a_greeting_or_thanks_alone_is_one(bot: Bot, text: str, topic: str) -> None:
     assert bot.handle(Incoming(text=text)).topic == topic
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("tem consulta em portugues?", "pt"),
+        ("co cho tu van bang tieng viet ko", "vi"),
+        ("may konsulta ba sa tagalog", "tl"),
+        ("ポルトガルご で そうだん できますか", "ja"),
+    ],
+)
+def test_asking_for_the_desk_in_a_language_is_not_a_language_switch(
+    bot: Bot, text: str, lang: str
+) -> None:
+    """The desk speaks Vietnamese on some weekdays: "is there consultation in
+    Vietnamese?" wants those days, in the resident's language, not a switch."""
+    result = bot.handle(Incoming(text=text))
+    assert result.outcome == "answer" and result.topic == "consult.desk"
+    assert result.lang == lang
+
+
+def test_a_language_named_alone_still_switches(bot: Bot) -> None:
+    assert bot.handle(Incoming(text="portugues por favor")).outcome == "language"
