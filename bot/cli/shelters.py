@@ -30,8 +30,9 @@ def import_cmd(
 ) -> None:
     """Replace <knowledge>/shelters/ with the sites of these GSI CSV files.
 
-    Rows with unusable coordinates are listed with file and line and skipped.
-    Exits 1 when a file is missing or no row at all could be read.
+    Rows with unusable coordinates are listed with file and line and skipped; marks
+    read with doubt are listed as warnings. Exits 1, writing nothing, when a file is
+    missing, is not a site list (no name or coordinate column), or no row could be read.
 
     Example: resbot shelters import emergency-sites.csv shelters.csv
     """
@@ -44,6 +45,11 @@ def import_cmd(
         result = parse_file(path)
         for line, why in result.errors:
             typer.echo(f"{path}:{line}: {why}")
+        for line, why in result.warnings:
+            typer.echo(f"{path}:{line}: warning: {why}")
+        if any(line == 1 for line, _ in result.errors):
+            typer.echo(f"{path}: not imported; nothing was changed", err=True)
+            raise typer.Exit(1)
         kinds = {k: sum(s.kind == k for s in result.sites) for k in ("emergency", "shelter")}
         typer.echo(
             f"{path}: {kinds['emergency']} emergency site(s), {kinds['shelter']} shelter(s), "

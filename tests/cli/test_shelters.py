@@ -151,3 +151,17 @@ def test_kb_check_reports_age(tmp_path: Path) -> None:
     meta.write_text(json.dumps(data), "utf-8")
     result = runner.invoke(app, args)
     assert "shelters/imported.json: warning: evacuation sites imported" in result.output
+
+
+def test_a_file_that_is_not_a_site_list_changes_nothing(tmp_path: Path) -> None:
+    good = shared_path("fixtures", "shelters", "musashino", "shelters.csv")
+    kb = tmp_path / "kb"
+    _import(kb, good)
+    before = (kb / "shelters" / "sites.csv").read_bytes()
+    wrong = tmp_path / "kpi.csv"
+    wrong.write_text("月,質問数\n2026-11,120\n", "utf-8")
+    args = ["--knowledge", str(kb), "shelters", "import", str(good), str(wrong)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert f"{wrong}:1: header has no column 施設・場所名, 緯度, 経度" in result.output
+    assert (kb / "shelters" / "sites.csv").read_bytes() == before
