@@ -25,7 +25,7 @@ import ahocorasick
 import yaml
 from babel.dates import format_date
 
-from bot.garbage import GarbageData, ItemMatch, today
+from bot.garbage import CategoryDates, GarbageData, ItemMatch, today
 from bot.garbage.lookup import base_name, name_forms, name_variants
 
 from . import memo
@@ -532,6 +532,17 @@ class GarbageFlow:
             return self.ask_area(lang, session, payload, [])
         return self.dates_reply(session.area, lang, session, payload)
 
+    def _shown(self, c: CategoryDates, lang: str, limit: int) -> str:
+        """The next dates, or why there are none: not collected here, none soon, or
+        a cell of the city's data we could not read (never "none" then)."""
+        shown = " / ".join(self.fmt_day(d, lang) for d in c.dates[:limit])
+        if c.unread:
+            key = "garbage_partly_unread" if shown else "garbage_unread"
+            return f"{shown} {self.bot.t(key, lang)}".strip()
+        if shown:
+            return shown
+        return self.bot.t("garbage_not_collected" if c.not_collected else "no_collection", lang)
+
     def _put_out(self, lang: str) -> list[str]:
         """ "Put it out by 8:30": the garbage settings' or the city's time, never a guess."""
         if self.put_out_by is None:
@@ -550,11 +561,9 @@ class GarbageFlow:
             label = (
                 self.bot.t("tomorrow" if day else "today", lang) + " " + self.fmt_day(when, lang)
             )
-            found = [
-                self.cat_name(c.category, lang)
-                for c in self.data.next_dates(area, when, 1)
-                if c.dates
-            ]
+            on_day = self.data.next_dates(area, when, 1)
+            found = [self.cat_name(c.category, lang) for c in on_day if c.dates]
+            unread = [self.cat_name(c.category, lang) for c in on_day if c.unread]
             lines.append(
                 self.bot.t(
                     "collection_on",
@@ -567,16 +576,17 @@ class GarbageFlow:
             )
             if found:
                 lines += self._put_out(lang)
+            if unread:
+                # "Nothing tomorrow" must not rest on a cell we could not read.
+                sep = "、" if lang in ("ja", "zh") else ", "
+                lines.append(f"{sep.join(unread)}: {self.bot.t('garbage_unread', lang)}")
         else:
             lines.append(self.bot.t("next_collection", lang, area=area))
             cats = self.data.next_dates(
                 area, start, DAYS_AHEAD, str(category) if category else None
             )
             for c in cats:
-                shown = " / ".join(self.fmt_day(d, lang) for d in c.dates[:2]) or self.bot.t(
-                    "no_collection", lang
-                )
-                lines.append(f"・{self.cat_name(c.category, lang)}: {shown}")
+                lines.append(f"・{self.cat_name(c.category, lang)}: {self._shown(c, lang, 2)}")
         entry = self.bot.kb.entry_for("garbage.collection_days")
         buttons = [Button(self.bot.t("btn_area", lang), "area")]
         if entry is not None:
@@ -623,11 +633,7 @@ class GarbageFlow:
         if category in self.data.dataset.area_columns:
             if session.area and session.area in self.data.areas:
                 (cat,) = self.data.next_dates(session.area, self.clock(), 366, category)
-                day = (
-                    self.fmt_day(cat.dates[0], lang)
-                    if cat.dates
-                    else self.bot.t("no_collection", lang)
-                )
+                day = self._shown(cat, lang, 1)
                 lines.append(
                     self.bot.t(
                         "item_next",

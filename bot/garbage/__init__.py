@@ -60,6 +60,10 @@ class CategoryDates:
     category: str
     dates: list[date]
     remarks: tuple[str, ...] = ()
+    unread: bool = False
+    """The city's cell could not be read (in full): no date is not "no collection"."""
+    not_collected: bool = False
+    """The city wrote that this category is not collected in the area."""
 
 
 @dataclass
@@ -169,7 +173,9 @@ class GarbageData:
                 holiday_rule=ds.settings.holiday_rule(label),
             )
             remarks = tuple(ds.remarks[r] for r in cell.remarks if r in ds.remarks)
-            out.append(CategoryDates(label, dates, remarks))
+            out.append(
+                CategoryDates(label, dates, remarks, cell.unread, cell.not_collected)
+            )
         return out
 
     # -- items and names

@@ -57,6 +57,9 @@ class Table:
     crlf: bool = False
     quoted: bool = False
     trailing_empty_columns: int = 0
+    overflow: dict[int, list[str]] = field(default_factory=dict)
+    """Line -> all cells of rows with filled cells past every header column (even
+    the unlabelled trailing ones): a comma inside a cell shifted the row."""
 
 
 def fold_text(text: str) -> str:
@@ -94,13 +97,17 @@ def sniff_delimiter(text: str) -> str:
     return max(DELIMITERS, key=lambda d: (counts[d], d == ","))
 
 
-def read_table(path: Path, problems: list[Problem], *, ragged: bool = False) -> Table | None:
+def read_table(
+    path: Path, problems: list[Problem], *, ragged: bool = False, shifted_rows: bool = False
+) -> Table | None:
     """Read, decode and fold one file; None if it cannot be decoded or has no header.
 
     Rows shorter than the header are padded (warning); cells past the header are
-    dropped (error when not empty). Empty rows are skipped with a warning. With
-    `ragged`, rows keep exactly the cells they have (center.csv with one column
-    per closed day).
+    dropped. Cells under a trailing column without a header (Saga's district codes)
+    are one error per column, not per row. Filled cells past even those are an
+    error per row, or, with `shifted_rows`, left to the caller in `Table.overflow`.
+    Empty rows are skipped with a warning. With `ragged`, rows keep exactly the
+    cells they have (center.csv with one column per closed day).
     """
     decoded = _decode(path, problems)
     if decoded is None:
@@ -110,6 +117,8 @@ def read_table(path: Path, problems: list[Problem], *, ragged: bool = False) -> 
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
     table: Table | None = None
+    trailing = 0
+    unlabelled: dict[int, list[int]] = {}
     for cells in reader:
         line = reader.line_num
         folded = [fold_text(c) for c in cells]
@@ -148,8 +157,13 @@ def read_table(path: Path, problems: list[Problem], *, ragged: bool = False) -> 
             )
             folded += [""] * (n - len(folded))
         elif len(folded) > n:
-            extra = [c for c in folded[n:] if c]
-            if extra:
+            for i in range(n, min(len(folded), n + trailing)):
+                if folded[i]:
+                    unlabelled.setdefault(i + 1, []).append(line)
+            extra = [c for c in folded[n + trailing :] if c]
+            if extra and shifted_rows:
+                table.overflow[line] = folded
+            elif extra:
                 problems.append(
                     Problem(
                         str(path),
@@ -160,6 +174,18 @@ def read_table(path: Path, problems: list[Problem], *, ragged: bool = False) -> 
                 )
             folded = folded[:n]
         table.rows.append((line, folded))
+    for column, lines in unlabelled.items():
+        shown = ", ".join(map(str, lines[:5])) + ("…" if len(lines) > 5 else "")
+        problems.append(
+            Problem(
+                str(path),
+                table.header_line if table else None,
+                "error",
+                f"column {column} has no header but cells on {len(lines)} line(s) ({shown}); "
+                "ignored",
+                column,
+            )
+        )
     return table
 
 

@@ -153,7 +153,9 @@ class _Reader:
     def warn(self, file: str, line: int | None, message: str, column: int | None = None) -> None:
         self.problem(file, line, "warning", message, column)
 
-    def table(self, name: str, *, required: bool, ragged: bool = False) -> Table | None:
+    def table(
+        self, name: str, *, required: bool, ragged: bool = False, shifted_rows: bool = False
+    ) -> Table | None:
         """The file's table; None when absent or empty (fatal only if required)."""
         path = self.ds.folder / name
         if not path.is_file():
@@ -161,7 +163,7 @@ class _Reader:
                 self.problem(name, None, "fatal", "file missing")
             return None
         fatal_before = self.ds.fatal
-        table = read_table(path, self.ds.problems, ragged=ragged)
+        table = read_table(path, self.ds.problems, ragged=ragged, shifted_rows=shifted_rows)
         if table is None:
             if required and self.ds.fatal == fatal_before:
                 self.problem(name, None, "fatal", "file is empty (no header row)")
@@ -170,7 +172,7 @@ class _Reader:
         return table
 
     def read(self) -> Dataset:
-        area_days = self.table(AREA_DAYS, required=True)
+        area_days = self.table(AREA_DAYS, required=True, shifted_rows=True)
         remarks = self.table(REMARKS, required=False)
         if remarks is not None:
             self._remarks(remarks)
@@ -231,9 +233,24 @@ class _Reader:
             line, row = rows[0]
             if len(rows) > 1:
                 self._duplicate(name, rows, first)
+            if line in table.overflow:
+                # 火1,火3 for 火1 火3: every cell after the stray comma sits under the
+                # next category, and which cell it was cannot be told. A wrong day is
+                # worse than none, so this area gets no days until the row is fixed.
+                self.error(
+                    AREA_DAYS,
+                    line,
+                    f"area {name!r}: {len(table.overflow[line])} cells where the header has "
+                    f"{len(table.header) + table.trailing_empty_columns}: a comma inside a "
+                    "cell shifts the cells after it; no day of this area is imported "
+                    "(write the rules of one cell with spaces: 火1 火3)",
+                )
+                row = row[: first + 2]
             cells: dict[str, Cell] = {}
             for i, label in columns:
                 cell, problems = parse_cell(_cell(row, i))
+                if line in table.overflow:
+                    cell = Cell(unread=True)
                 cells[label] = cell
                 for msg in problems:
                     if msg.startswith("warning: "):
@@ -248,7 +265,7 @@ class _Reader:
                             f"{name} / {label}: no remark *{rid} in remarks.csv",
                             i + 1,
                         )
-            if not any(c.rules for c in cells.values()):
+            if not any(c.rules for c in cells.values()) and line not in table.overflow:
                 self.warn(AREA_DAYS, line, f"area {name!r} has no collection day at all")
             group = row[0] if ds.master else ""
             ds.areas[name] = Area(name, row[first + 1], group, cells, line)

@@ -60,6 +60,16 @@ def _area_days(ds: Dataset) -> list[str]:
         )
     if seen["english"]:
         out.append(f"English weekdays (Mon..Sun, Wed2): {seen['english']} cell(s)")
+    if seen["run together"]:
+        out.append(f"weekdays run together (火金 = 火 金): {seen['run together']} cell(s)")
+    if seen["nth shorthand"]:
+        out.append(f"weekday written once (水1 3 = 水1 水3): {seen['nth shorthand']} cell(s)")
+    if seen["every n weeks"]:
+        out.append(f"every N weeks from a date (4週火20170411): {seen['every n weeks']} cell(s)")
+    if seen["not collected"]:
+        out.append(f"not collected in the area (--, なし): {seen['not collected']} cell(s)")
+    if seen["never"]:
+        out.append(f"a week no month has (日6), read as no collection: {seen['never']} cell(s)")
     if seen["footnote"]:
         out.append(f"footnotes (*1 -> remarks.csv): {seen['footnote']} cell(s)")
     if ds.duplicate_areas:

@@ -73,7 +73,8 @@ def _normalized_rows(ds: Dataset, name: str) -> tuple[list[str], list[list[str]]
     table = ds.tables.get(name)
     if table is None:
         return list(HEADERS[name]), []
-    rows = [row for _, row in table.rows]
+    # A shifted row is written whole, as published: `garbage check` finds it again.
+    rows = [table.overflow.get(line, row) for line, row in table.rows]
     if name == AREA_DAYS:
         first = (1 if ds.master else 0) + 2
         rows = [row[:first] + [fold_cell(c) for c in row[first:]] for row in rows]

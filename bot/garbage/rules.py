@@ -9,6 +9,12 @@ A cell of the 5374.jp format lists rules separated by spaces:
                        list (or `;`, or the start); rules after the last list: every month
     20230122           an explicit date (YYYYMMDD)
     隔月20150112       every other Monday, counting from the week of that date
+    4週火20170411      every 4 weeks on Tuesday from that date (Hamamatsu)
+    火金               Tuesday and Friday: weekdays run together (Misato)
+    水1 3              the 1st and 3rd Wednesday: a bare number repeats the weekday
+                       before it (Fukuchiyama writes 水１　３)
+    --                 not collected in this area (the whole cell; also -, なし)
+    日6                a week no month has: never (a city's way to write "none")
     *1                 a footnote id into remarks.csv
     Mon Wed2           English data sets: the same rules with Sun..Sat
 
@@ -34,7 +40,11 @@ WEEKDAYS = "月火水木金土日"
 HolidayRule = Literal["collect", "skip"]
 
 _NTH_RE = re.compile(r"^([日月火水木金土])([1-5])$")
-_EVERY_OTHER_RE = re.compile(r"^隔([日月火水木金土])(\d{8})$")
+_NEVER_RE = re.compile(r"^([日月火水木金土])([6-9])$")
+_RUN_TOGETHER_RE = re.compile(r"^[日月火水木金土]{2,7}$")
+_EVERY_OTHER_RE = re.compile(r"^(隔|[2-9]週)([日月火水木金土])(\d{8})$")
+NOT_COLLECTED = frozenset({"-", "--", "---", "ー", "―", "なし", "収集なし", "×"})
+"""A whole cell saying the category is not collected in this area (5374 forks hide it)."""
 _DATE_RE = re.compile(r"^\d{8}$")
 _REMARK_RE = re.compile(r"^\*(\w+)$")
 _SEPARATORS_RE = re.compile(r"([:;])")
@@ -65,13 +75,18 @@ class NthWeekday:
 
 @dataclass(frozen=True)
 class EveryOtherWeek:
-    """Every other week on one weekday; `anchor` is a collection day (same weekday)."""
+    """Every other week (or every `weeks` weeks) on one weekday; `anchor` is a
+    collection day (same weekday)."""
 
     weekday: int
     anchor: date
+    weeks: int = 2
 
     def matches(self, day: date) -> bool:
-        return day.weekday() == self.weekday and ((day - self.anchor).days // 7) % 2 == 0
+        return (
+            day.weekday() == self.weekday
+            and ((day - self.anchor).days // 7) % self.weeks == 0
+        )
 
 
 @dataclass(frozen=True)
@@ -105,7 +120,10 @@ class Group:
         return False
 
 
-Feature = Literal["month list", "month groups", "semicolon", "english", "footnote"]
+Feature = Literal[
+    "month list", "month groups", "semicolon", "english", "footnote",
+    "not collected", "nth shorthand", "every n weeks", "never", "run together",
+]
 """Dialect features a cell used, for the import summary."""
 
 
@@ -116,6 +134,8 @@ class Cell:
     groups: tuple[Group, ...] = ()
     remarks: tuple[str, ...] = ()
     features: frozenset[Feature] = field(default=frozenset(), compare=False)
+    unread: bool = field(default=False, compare=False)
+    """Some of the cell could not be read: its dates may be missing, never "none"."""
     _checks: tuple[tuple[Rule, frozenset[int] | None], ...] = field(
         init=False, repr=False, compare=False
     )
@@ -131,6 +151,11 @@ class Cell:
     @property
     def rules(self) -> tuple[Rule, ...]:
         return tuple(r for r, _ in self._checks)
+
+    @property
+    def not_collected(self) -> bool:
+        """The city wrote that this category is not collected here (--, 日6)."""
+        return not self.groups and bool(self.features & {"not collected", "never"})
 
     def matches(self, day: date) -> bool:
         for rule, months in self._checks:
@@ -166,10 +191,11 @@ def _parse_token(token: str, problems: list[str]) -> Rule | str | None:
     if m := _NTH_RE.match(token):
         return NthWeekday(WEEKDAYS.index(m.group(1)), int(m.group(2)))
     if m := _EVERY_OTHER_RE.match(token):
-        weekday = WEEKDAYS.index(m.group(1))
-        start = _parse_date(m.group(2))
+        weeks = 2 if m.group(1) == "隔" else int(m.group(1)[0])
+        weekday = WEEKDAYS.index(m.group(2))
+        start = _parse_date(m.group(3))
         if start is None:
-            problems.append(f"{token!r}: {m.group(2)} is not a valid date (YYYYMMDD)")
+            problems.append(f"{token!r}: {m.group(3)} is not a valid date (YYYYMMDD)")
             return None
         anchor = start + timedelta(days=weekday - start.weekday())
         if anchor != start:
@@ -177,10 +203,10 @@ def _parse_token(token: str, problems: list[str]) -> Rule | str | None:
             # date read as "the week of", which matches the neighbouring columns.
             problems.append(
                 f"warning: {token!r}: {start.isoformat()} is a {WEEKDAYS[start.weekday()]}曜日, "
-                f"not {m.group(1)}曜日; counting from {anchor.isoformat()} "
+                f"not {m.group(2)}曜日; counting from {anchor.isoformat()} "
                 "(the same week)"
             )
-        return EveryOtherWeek(weekday, anchor)
+        return EveryOtherWeek(weekday, anchor, weeks)
     if _DATE_RE.match(token):
         day = _parse_date(token)
         if day is None:
@@ -241,6 +267,27 @@ class _CellParser:
                 self.months.add(int(tok))
             else:
                 self.problems.append(f"month list: {tok!r} is not a month (1-12)")
+        elif self.months is None and tok in "12345" and self._last_nth() is not None:
+            # 水1 3: the weekday is written once (Fukuchiyama's 水１　３).
+            last = self._last_nth()
+            assert last is not None
+            self.features.add("nth shorthand")
+            self.pending.append(NthWeekday(last.weekday, int(tok)))
+        elif _RUN_TOGETHER_RE.match(tok) and len(set(tok)) == len(tok):
+            # 火金 for 火 金: the original app reads it as a broken n-th rule.
+            if self.months is not None:
+                self.close()
+            self.features.add("run together")
+            self.pending += [Weekly(WEEKDAYS.index(c)) for c in tok]
+        elif m := _NEVER_RE.match(tok):
+            # 日6: no month has a 6th Sunday; the city's way to write "not here".
+            self.features.add("never")
+            self.problems.append(
+                f"warning: {tok!r}: no month has a {m.group(2)}th {m.group(1)}曜日; "
+                "read as no collection"
+            )
+            if self.months is not None:
+                self.close()
         else:
             if self.months is not None:
                 self.close()  # a rule after a month list starts the next group
@@ -248,17 +295,24 @@ class _CellParser:
             if english != tok:
                 self.features.add("english")
             parsed = _parse_token(english, self.problems)
+            if isinstance(parsed, EveryOtherWeek) and parsed.weeks != 2:
+                self.features.add("every n weeks")
             if isinstance(parsed, str):
                 self.features.add("footnote")
                 self.remarks.append(parsed)
             elif parsed is not None:
                 self.pending.append(parsed)
 
+    def _last_nth(self) -> NthWeekday | None:
+        last = self.pending[-1] if self.pending else None
+        return last if isinstance(last, NthWeekday) else None
+
     def cell(self) -> Cell:
         self.close()
         if len(self.groups) > 1 and any(g.months is not None for g in self.groups):
             self.features.add("month groups")
-        return Cell(tuple(self.groups), tuple(self.remarks), frozenset(self.features))
+        unread = any(not p.startswith("warning: ") for p in self.problems)
+        return Cell(tuple(self.groups), tuple(self.remarks), frozenset(self.features), unread)
 
 
 def parse_cell(text: str) -> tuple[Cell, list[str]]:
@@ -268,8 +322,11 @@ def parse_cell(text: str) -> tuple[Cell, list[str]]:
     rule since the start of the cell, the previous month list or a `;`; rules
     after the last month list apply every month.
     """
+    folded = fold_cell(text)
+    if folded in NOT_COLLECTED:
+        return Cell(features=frozenset({"not collected"})), []
     parser = _CellParser()
-    for tok in _SEPARATORS_RE.sub(r" \1 ", fold_cell(text)).split():
+    for tok in _SEPARATORS_RE.sub(r" \1 ", folded).split():
         parser.token(tok)
     return parser.cell(), parser.problems
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from bot.garbage.rules import (
     Cell,
     Closure,
@@ -53,13 +55,68 @@ def test_empty_cell_is_no_collection() -> None:
     assert parse_cell("") == (Cell(), [])
 
 
+def test_a_cell_with_an_unread_token_says_so() -> None:
+    # Its dates may be missing: answers must not say "none" on its word.
+    assert parse_cell("月 毎週")[0].unread
+    assert not parse_cell("月 木")[0].unread
+    assert not parse_cell("日6")[0].unread  # a warning: read, as "never"
+
+
+@pytest.mark.parametrize("text", ["--", "-", "なし", " ー "])
+def test_not_collected_here(text: str) -> None:
+    # Hamamatsu's 5374 writes -- in the columns an area does not have; its app
+    # hides them. No rule, no problem, and answers say "not collected here".
+    cell, problems = parse_cell(text)
+    assert (cell.rules, problems, cell.not_collected, cell.unread) == ((), [], True, False)
+
+
+def test_a_week_no_month_has_is_never() -> None:
+    # Takamatsu's 一色台 has 日6 under the resource-station columns: no month has a
+    # 6th Sunday, so the original app never shows a day; it is their "none".
+    cell, problems = parse_cell("日6")
+    assert cell.rules == () and cell.not_collected
+    assert problems == ["warning: '日6': no month has a 6th 日曜日; read as no collection"]
+
+
+def test_the_weekday_written_once_before_its_weeks() -> None:
+    # Fukuchiyama writes 水１　３ for the 1st and 3rd Wednesday (full-width, with
+    # ideographic spaces); 金2 4 likewise. A bare number repeats the weekday before it.
+    cell, problems = parse_cell("水１\u3000３ 金2 4")
+    assert problems == []
+    assert cell.rules == (
+        NthWeekday(WED, 1), NthWeekday(WED, 3), NthWeekday(FRI, 2), NthWeekday(FRI, 4)
+    )
+    assert "nth shorthand" in cell.features
+    # Without an n-th weekday before it, a bare number is still not a rule.
+    assert parse_cell("月 3")[1] == [
+        "'3' is not a rule (expected e.g. 月, 水2, 隔月20150112, 20230122 or *1)"
+    ]
+
+
+def test_weekdays_run_together() -> None:
+    # Misato writes 火金 for Tuesday and Friday.
+    cell, problems = parse_cell("火金")
+    assert (cell.rules, problems) == ((Weekly(TUE), Weekly(FRI)), [])
+    assert "run together" in cell.features
+    assert parse_cell("火火")[1]  # not two weekdays: still reported
+
+
+def test_every_four_weeks_from_a_date() -> None:
+    # Hamamatsu: 4週火20170411 = every 28 days from Tuesday 2017-04-11 (its app adds
+    # 28 days to the date). By hand: 04-11, 05-09, 06-06, 07-04.
+    cell, problems = parse_cell("4週火20170411")
+    assert problems == []
+    days = collection_dates(cell, date(2017, 4, 1), 100)
+    assert days == [date(2017, 4, 11), date(2017, 5, 9), date(2017, 6, 6), date(2017, 7, 4)]
+
+
 def test_bad_tokens_are_reported_not_raised() -> None:
     cell, problems = parse_cell("毎週 水6 20240230 隔金20150198 水1:13")
     assert cell.rules == (NthWeekday(WED, 1),)  # the one valid rule is kept...
     assert cell.groups[0].months == frozenset()  # ...but applies in no month: reported
     assert len(problems) == 6
     assert "'毎週' is not a rule" in problems[0]
-    assert "'水6' is not a rule" in problems[1]
+    assert problems[1].startswith("warning: '水6': no month has a 6th 水曜日")
     assert "'20240230' is not a valid date" in problems[2]
     assert "'隔金20150198': 20150198 is not a valid date" in problems[3]
     assert "'13' is not a month" in problems[4]

@@ -1,0 +1,119 @@
+"""Dialects found in real cities' published 5374 data, read as their authors mean them.
+
+tests/fixtures/5374/wild/ (invented towns, one dialect each; see its SOURCE):
+- 本町: the weekday written once, 水１　３ (Fukuchiyama);
+- 栄町: every 4 weeks from a date, 4週火20260407, and -- for "not collected" (Hamamatsu);
+- 旭町: 日6, a week no month has, for "none here" (Takamatsu);
+- 緑町: a stray comma inside a cell (火1,火3) shifts every cell after it (Hiratsuka);
+- a district code in a last column without a header (Saga).
+
+Calendar facts: 2026-12-01 is a Tuesday (Wednesdays 2, 9, 16, 23, 30; Fridays 4,
+11, 18, 25); 2026-04-07 is a Tuesday, and 28-day steps from it reach 2026-11-17
+and 2026-12-15 (252 days = 9 x 28).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.core.dialogue import Bot
+from bot.core.knowledge import load_knowledge
+from bot.core.types import Incoming
+from bot.garbage import GarbageData, import_5374
+from bot.service import Service
+from bot.storage import Store
+from tests.kbfactory import copy_city
+
+from .conftest import FIXTURES, resbot
+
+WILD = FIXTURES / "wild"
+DECEMBER = date(2026, 12, 1)
+
+
+@pytest.fixture(scope="module")
+def knowledge(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("wild") / "knowledge"
+    copy_city(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def output(knowledge: Path) -> str:
+    result = resbot(knowledge, "import-5374", str(WILD))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _dates(knowledge: Path, area: str) -> dict[str, list[date]]:
+    data = GarbageData.load(knowledge)
+    return {c.category: c.dates for c in data.next_dates(area, DECEMBER, 31)}
+
+
+def test_the_weekday_written_once(knowledge: Path, output: str) -> None:
+    dates = _dates(knowledge, "本町")
+    assert dates["資源"] == [date(2026, 12, 2), date(2026, 12, 16)]
+    assert dates["びん"] == [date(2026, 12, 11), date(2026, 12, 25)]
+    assert "weekday written once (水1 3 = 水1 水3): 2 cell(s)" in output
+
+
+def test_every_four_weeks_and_not_collected(knowledge: Path, output: str) -> None:
+    data = GarbageData.load(knowledge)
+    resource, bottles = data.next_dates("栄町", date(2026, 11, 1), 61, None)[1:]
+    assert resource.dates == [date(2026, 11, 17), date(2026, 12, 15)]
+    assert bottles.dates == [] and bottles.not_collected and not bottles.unread
+    assert "every N weeks from a date (4週火20170411): 1 cell(s)" in output
+    assert "not collected in the area (--, なし): 1 cell(s)" in output
+
+
+def test_a_week_no_month_has_is_none_with_a_warning(knowledge: Path, output: str) -> None:
+    data = GarbageData.load(knowledge)
+    resource = data.next_dates("旭町", DECEMBER, 366, "資源")[0]
+    assert resource.dates == [] and resource.not_collected
+    assert "warning: 旭町 / 資源: '日6': no month has a 6th 日曜日" in output
+
+
+def test_a_shifted_row_gives_no_day_and_says_why(knowledge: Path, output: str) -> None:
+    # 火1,火3 leaves 火3 under びん and 水 past the last category: any cell after the
+    # comma is wrong, and which cell held it cannot be told.
+    data = GarbageData.load(knowledge)
+    cats = data.next_dates("緑町", DECEMBER, 31)
+    assert all(c.dates == [] and c.unread for c in cats)
+    assert (
+        "area_days.csv:5: error: area '緑町': 8 cells where the header has 7: a comma "
+        "inside a cell shifts the cells after it; no day of this area is imported"
+    ) in output
+    # Written as published, so `garbage check` finds it again in the knowledge folder.
+    assert "緑町,南,月 木,火1,火3,水,B2" in (knowledge / "garbage" / "area_days.csv").read_text()
+    assert "area '緑町': 8 cells" in resbot(knowledge, "check").output
+
+
+def test_a_last_column_without_header_is_one_error(output: str) -> None:
+    assert "column 7 has no header but cells on 4 line(s) (2, 3, 4, 5); ignored" in output
+    assert output.count("cells where the header has") == 1  # only 緑町's
+
+
+def test_residents_are_told_not_collected_or_unreadable(knowledge: Path, output: str) -> None:
+    bot = Bot(load_knowledge(knowledge))
+    assert bot.garbage is not None
+    bot.garbage.clock = lambda: DECEMBER
+    service = Service(bot, Store(knowledge.parent / "s.sqlite3"), b"k")
+
+    def days(user: str, area: str, lang: str) -> str:
+        service.handle("line", user, Incoming(kind="postback", text=f"lang:{lang}"))
+        result = service.handle("line", user, Incoming(kind="postback", text=f"area:{area}"))
+        assert result is not None
+        return result.replies[-1].text
+
+    sakae = days("u1", "栄町", "vi")
+    assert "khu vực này không thu gom" in sakae  # びん: --
+    midori = days("u2", "緑町", "en")
+    assert midori.count("the city's data could not be read; please ask the city") == 3
+    assert "none in the next 2 weeks" not in midori
+    tomorrow = service.handle("line", "u2", Incoming(text="what garbage is tomorrow"))
+    assert tomorrow is not None
+    assert "the city's data could not be read" in tomorrow.replies[0].text
+    # Nothing is lost on import: the report says what could not be read.
+    assert import_5374(WILD, knowledge.parent / "again").ok
