@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import get_args
 
@@ -132,6 +132,15 @@ def _columns(table: Table, names: list[str], aliases: Mapping[str, str] | None =
     return [found.get(name, pos) for pos, name in enumerate(names)]
 
 
+def _year_end(start: date, end: date) -> date | None:
+    """The end a year on when that makes a pause of at most a month, else None."""
+    try:
+        later = end.replace(year=end.year + 1)
+    except ValueError:  # 29 February
+        return None
+    return later if timedelta(0) <= later - start <= timedelta(days=31) else None
+
+
 def _cell(row: list[str], index: int) -> str:
     return row[index] if index < len(row) else ""
 
@@ -229,10 +238,13 @@ class _Reader:
                 self.error(AREA_DAYS, line, "row without area name; ignored")
                 continue
             rows_of.setdefault(name, []).append((line, row))
+        named: list[tuple[str, int, list[str]]] = []
         for name, rows in rows_of.items():
-            line, row = rows[0]
             if len(rows) > 1:
-                self._duplicate(name, rows, first)
+                named += self._duplicate(name, rows, first, columns)
+            else:
+                named.append((name, *rows[0]))
+        for name, line, row in named:
             if line in table.overflow:
                 # 火1,火3 for 火1 火3: every cell after the stray comma sits under the
                 # next category, and which cell it was cannot be told. A wrong day is
@@ -295,22 +307,58 @@ class _Reader:
                 ds.categories[label] = Category(label)
         return columns
 
-    def _duplicate(self, name: str, rows: list[tuple[int, list[str]]], first: int) -> None:
-        """One report for all rows of an area: a warning when they say the same, an
-        error when a differing calendar is ignored."""
+    def _duplicate(
+        self, name: str, rows: list[tuple[int, list[str]]], first: int,
+        columns: list[tuple[int, str]],
+    ) -> list[tuple[str, int, list[str]]]:
+        """Rows of one area name: the same days once (a warning); different days kept
+        apart under names that say how they differ (a resident who names the area is
+        asked which), never one of them dropped for the others."""
         self.ds.duplicate_areas += len(rows) - 1
+        distinct: dict[tuple[str, ...], tuple[int, list[str]]] = {}
+        for line, row in rows:
+            distinct.setdefault(tuple(row[first + 1 :]), (line, row))
         line, row = rows[0]
-        at = rows[1][0]
-        lines = ", ".join(str(n) for n, _ in rows[1:])
-        same = all(r[first + 1 :] == row[first + 1 :] for _, r in rows[1:])
-        if same:
-            self.warn(AREA_DAYS, at, f"area {name!r} also on line {line}; same days on {lines}")
-        else:
-            self.error(
-                AREA_DAYS,
-                at,
-                f"area {name!r} also on line {line}; line(s) {lines} with other days ignored",
+        if len(distinct) == 1:
+            lines = ", ".join(str(n) for n, _ in rows[1:])
+            self.warn(
+                AREA_DAYS, rows[1][0], f"area {name!r} also on line {line}; same days on {lines}"
             )
+            return [(name, line, row)]
+        kept = list(distinct.values())
+        names = self._apart(name, [r for _, r in kept], first, columns)
+        shown = ", ".join(repr(n) for n in names)
+        at = ", ".join(str(n) for n, _ in kept)
+        message = (
+            f"area {name!r} on lines {at} with different days: kept apart as {shown}; "
+            f"a resident who names {name} is asked which"
+        )
+        if self.ds.master and len({r[0] for _, r in kept}) == len(kept):
+            self.warn(AREA_DAYS, kept[1][0], message)  # one name in several districts
+        else:
+            self.error(AREA_DAYS, kept[1][0], message)
+        return [(n, ln, r) for n, (ln, r) in zip(names, kept, strict=True)]
+
+    def _apart(
+        self, name: str, rows: list[list[str]], first: int, columns: list[tuple[int, str]]
+    ) -> list[str]:
+        """`福島（11）` (the district), `市街地（東部管理センター）` (the centre) or
+        `葵町（可燃ごみ 火 金）` (the first category whose days all differ): the first of
+        these that tells every row apart, else the row's place among them."""
+        options: list[list[str]] = []
+        if self.ds.master:
+            options.append([r[0] for r in rows])
+        centres = [_cell(r, first + 1) for r in rows]
+        if all(0 < len(c) <= 15 for c in centres):
+            options.append(centres)
+        for i, label in columns:
+            cells = [_cell(r, i) for r in rows]
+            if len(set(cells)) > 1:
+                options.append([f"{label} {c or '-'}" for c in cells])
+        for parts in options:
+            if len(set(parts)) == len(parts) and all(parts):
+                return [f"{name}（{p}）" for p in parts]
+        return [f"{name}（{n}）" for n in range(1, len(rows) + 1)]
 
     def _description(self, table: Table | None) -> None:
         ds = self.ds
@@ -351,14 +399,30 @@ class _Reader:
             return
         cols = _columns(table, HEADERS[CENTER])
         for line, row in table.rows:
+            if row[: len(table.header)] == table.header:
+                self.warn(CENTER, line, "the header again; skipped")
+                continue
             extra = [c for c in row[3:] if c]
             if extra:
                 self.error(CENTER, line, f"cells past the end date ignored: {extra}")
             name, start_text, end_text = (_cell(row, c) for c in cols)
             start, end = parse_date(start_text), parse_date(end_text)
-            if start is None or end is None:
+            if not start_text and not end_text:
+                self.warn(CENTER, line, f"{name}: no closure dates; none applied")
+            elif start is None or end is None:
                 bad = start_text if start is None else end_text
                 self.error(CENTER, line, f"{name}: {bad!r} is not a date (YYYY/MM/DD)")
+            elif end < start and _year_end(start, end) is not None:
+                # 2015/12/29 - 2015/01/03: the year of the end was not moved on.
+                after = _year_end(start, end)
+                assert after is not None
+                self.warn(
+                    CENTER,
+                    line,
+                    f"{name}: closure ends before it starts; read as {start.isoformat()} to "
+                    f"{after.isoformat()} (the year-end pause)",
+                )
+                self.ds.closures.append(Closure(name, start, after))
             elif end < start:
                 self.error(CENTER, line, f"{name}: closure ends before it starts")
             else:

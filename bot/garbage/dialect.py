@@ -73,7 +73,10 @@ def _area_days(ds: Dataset) -> list[str]:
     if seen["footnote"]:
         out.append(f"footnotes (*1 -> remarks.csv): {seen['footnote']} cell(s)")
     if ds.duplicate_areas:
-        out.append(f"repeated area rows: {ds.duplicate_areas} (first row used)")
+        out.append(
+            f"repeated area rows: {ds.duplicate_areas} (the same days once; other days "
+            "kept apart under names that say how they differ)"
+        )
     not_rules = sum(
         1 for p in ds.problems if p.file.endswith(AREA_DAYS) and p.column and p.level == "error"
     )

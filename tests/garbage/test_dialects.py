@@ -133,14 +133,21 @@ def test_cells_that_are_not_rules_are_reported_and_the_rest_imports(
 
 def test_repeated_area_rows_are_reported_once(groups: tuple[Path, str]) -> None:
     knowledge, output = groups
-    # 南町 on lines 4, 5 and 6, all the same: one warning. 東町 on lines 7 and 8
-    # with another 古紙 day: one error, and line 7 (金) is used.
+    # 南町 on lines 4, 5 and 6, all the same: one warning, one area. 東町 on lines 7
+    # and 8 with another 古紙 day: one error, and both calendars kept, named by the
+    # days that tell them apart; neither is served to the other's residents.
     assert output.count("area '南町'") == 1
     assert "area_days.csv:5: warning: area '南町' also on line 4; same days on 5, 6" in output
     assert output.count("area '東町'") == 1
-    assert "area_days.csv:8: error: area '東町' also on line 7" in output
-    # 古紙 金 from Mon 2 Nov: Fri 6 Nov (line 8 would say Sat 7 Nov).
-    assert next_json(knowledge, "東町", "2026-11-02", 7)["古紙"] == ["2026-11-06"]
+    assert (
+        "area_days.csv:8: error: area '東町' on lines 7, 8 with different days: kept apart "
+        "as '東町（古紙 金）', '東町（古紙 土）'; a resident who names 東町 is asked which"
+    ) in output
+    data = GarbageData.load(knowledge)
+    assert data.match_area("東町") == ["東町（古紙 金）", "東町（古紙 土）"]
+    # 古紙 from Mon 2 Nov: Fri 6 Nov on line 7, Sat 7 Nov on line 8.
+    assert next_json(knowledge, "東町（古紙 金）", "2026-11-02", 7)["古紙"] == ["2026-11-06"]
+    assert next_json(knowledge, "東町（古紙 土）", "2026-11-02", 7)["古紙"] == ["2026-11-07"]
 
 
 def test_month_group_summary(groups: tuple[Path, str]) -> None:
@@ -151,7 +158,7 @@ def test_month_group_summary(groups: tuple[Path, str]) -> None:
         "month lists (rules:months): 6 cell(s); several groups in one cell: 4; "
         "groups separated by ';': 2"
     ) in output
-    assert "repeated area rows: 3 (first row used)" in output
+    assert "repeated area rows: 3 (the same days once; other days kept apart" in output
     assert "cells with errors (not rules, bad dates, unknown footnotes): 2 " in output
 
 

@@ -37,7 +37,7 @@ EXPECTED = [
     "area_days.csv:5:4: error: 緑町3丁目 / 燃えないごみ: '20240230' is not a valid date",
     "area_days.csv:6:4: error: 緑町4丁目 / 燃えないごみ: month list: '13' is not a month",
     "area_days.csv:7:3: error: 緑町5丁目 / 燃えるごみ: no remark *9 in remarks.csv",
-    "area_days.csv:8: error: area '緑町1丁目' also on line 2; line(s) 8 with other days ignored",
+    "area_days.csv:8: error: area '緑町1丁目' on lines 2, 8 with different days: kept apart",
     # 燃,水2,金,extra under three categories: a stray comma, so no day of it is served.
     "area_days.csv:9: error: area '緑町6丁目': 6 cells where the header has 4: a comma "
     "inside a cell shifts the cells after it; no day of this area is imported",
@@ -68,9 +68,12 @@ def test_nothing_else_is_reported(report: tuple[Path, list[str]]) -> None:
 def test_folded_values_are_usable(report: tuple[Path, list[str]]) -> None:
     data = GarbageData.load(report[0])
     # "\u3000緑町１丁目 " and "Ｃ１" are trimmed and folded; " 月\u3000木 " and "水２" parse.
-    area = data.dataset.areas["緑町1丁目"]
+    # Line 8 gives the same name other days: both kept, named by how they differ.
+    name = "緑町1丁目（燃えるごみ 月 木）"
+    assert data.match_area("緑町1丁目") == [name, "緑町1丁目（燃えるごみ 火）"]
+    area = data.dataset.areas[name]
     assert area.centre == "C1"
-    assert [c.dates for c in data.next_dates("緑町1丁目", date(2024, 1, 1), 14)] == [
+    assert [c.dates for c in data.next_dates(name, date(2024, 1, 1), 14)] == [
         [date(2024, 1, 1), date(2024, 1, 4), date(2024, 1, 8), date(2024, 1, 11)],
         [date(2024, 1, 10)],  # 水2: January 2024 Wednesdays are 3, 10, ...
     ]

@@ -5,7 +5,10 @@ tests/fixtures/5374/wild/ (invented towns, one dialect each; see its SOURCE):
 - 栄町: every 4 weeks from a date, 4週火20260407, and -- for "not collected" (Hamamatsu);
 - 旭町: 日6, a week no month has, for "none here" (Takamatsu);
 - 緑町: a stray comma inside a cell (火1,火3) shifts every cell after it (Hiratsuka);
-- a district code in a last column without a header (Saga).
+- a district code in a last column without a header (Saga);
+- 本町 in two districts with different days (Saga's 福島 in 11 and 15);
+- center.csv: 2026/12/29,2026/01/03 (the end's year not moved on), the header twice,
+  a centre without dates.
 
 Calendar facts: 2026-12-01 is a Tuesday (Wednesdays 2, 9, 16, 23, 30; Fridays 4,
 11, 18, 25); 2026-04-07 is a Tuesday, and 28-day steps from it reach 2026-11-17
@@ -53,7 +56,7 @@ def _dates(knowledge: Path, area: str) -> dict[str, list[date]]:
 
 
 def test_the_weekday_written_once(knowledge: Path, output: str) -> None:
-    dates = _dates(knowledge, "本町")
+    dates = _dates(knowledge, "本町（1）")
     assert dates["資源"] == [date(2026, 12, 2), date(2026, 12, 16)]
     assert dates["びん"] == [date(2026, 12, 11), date(2026, 12, 25)]
     assert "weekday written once (水1 3 = 水1 水3): 2 cell(s)" in output
@@ -90,8 +93,33 @@ def test_a_shifted_row_gives_no_day_and_says_why(knowledge: Path, output: str) -
     assert "area '緑町': 8 cells" in resbot(knowledge, "check").output
 
 
+def test_one_name_in_two_districts_is_two_areas(knowledge: Path, output: str) -> None:
+    assert (
+        "area_days.csv:6: warning: area '本町' on lines 2, 6 with different days: kept apart "
+        "as '本町（1）', '本町（2）'; a resident who names 本町 is asked which"
+    ) in output
+    data = GarbageData.load(knowledge)
+    assert data.match_area("本町") == ["本町（1）", "本町（2）"]
+    assert _dates(knowledge, "本町（2）")["資源"] == [date(2026, 12, 9)]  # 水2
+
+
+def test_closures_as_the_city_meant_them(knowledge: Path, output: str) -> None:
+    # 北 pauses from 29 Dec to 3 Jan (the end read a year on).
+    assert (
+        "center.csv:2: warning: 北: closure ends before it starts; read as 2026-12-29 to "
+        "2027-01-03 (the year-end pause)"
+    ) in output
+    assert "center.csv:3: warning: the header again; skipped" in output
+    assert "center.csv:4: warning: 南: no closure dates; none applied" in output
+    data = GarbageData.load(knowledge)
+    burnable = data.next_dates("本町（1）", date(2026, 12, 28), 14, "燃やすごみ")[0]
+    # 月 木 over 28 Dec - 10 Jan: Mon 28 Dec; Thu 31 Dec is in the pause; Mon 4 Jan
+    # and Thu 7 Jan (2027-01-04 is a Monday).
+    assert burnable.dates == [date(2026, 12, 28), date(2027, 1, 4), date(2027, 1, 7)]
+
+
 def test_a_last_column_without_header_is_one_error(output: str) -> None:
-    assert "column 7 has no header but cells on 4 line(s) (2, 3, 4, 5); ignored" in output
+    assert "column 7 has no header but cells on 5 line(s) (2, 3, 4, 5, 6); ignored" in output
     assert output.count("cells where the header has") == 1  # only 緑町's
 
 
