@@ -24,6 +24,9 @@ from rapidfuzz import fuzz, process
 from .csvfiles import Level, Problem, Table, read_table
 from .rules import Cell, Closure, HolidayRule, parse_cell
 
+AREA = "area.csv"
+"""Tokushima's town list (地名,センター,収集地区): each town gets the days of the
+area_days.csv row named by its 収集地区, and its own centre."""
 AREA_DAYS, CENTER, DESCRIPTION, REMARKS, TARGET = (
     "area_days.csv",
     "center.csv",
@@ -42,8 +45,10 @@ HEADERS = {
     CENTER: ["名称", "休止開始日", "休止終了日"],
     DESCRIPTION: ["label", "sublabel", "description", "styles", "bgcolor"],
     REMARKS: ["ID", "注意事項"],
+    AREA: ["地名", "センター", "収集地区"],
     TARGET: ["type", "name", "notice", "furigana"],
 }
+_CENTRE_WORDS = ("センター", "center", "処理", "清掃", "事業所", "業務課", "自治会", "管理")
 _DATE_RE = re.compile(r"^(\d{4})[/\-.年](\d{1,2})[/\-.月](\d{1,2})日?$|^(\d{4})(\d{2})(\d{2})$")
 
 
@@ -105,6 +110,12 @@ class Dataset:
     """1-based area_days.csv columns with an empty header (not categories)."""
     single_day_closures: bool = False
     duplicate_areas: int = 0
+    no_centre: bool = False
+    """area_days.csv has no centre column: the categories follow the area name."""
+    first_category: int = 2
+    """0-based area_days.csv column of the first category."""
+    towns: int = 0
+    """Areas made from area.csv's towns (0: no area.csv)."""
 
     @property
     def fatal(self) -> bool:
@@ -187,6 +198,9 @@ class _Reader:
             self._remarks(remarks)
         if area_days is not None:
             self._area_days(area_days)
+            towns = self.table(AREA, required=False)
+            if towns is not None and self.ds.areas:
+                self._towns(towns)
         description = self.table(DESCRIPTION, required=False)
         self._description(description)
         center = self.table(CENTER, required=False, ragged=True)
@@ -229,7 +243,10 @@ class _Reader:
                 "header needs the area name, the centre and at least one category column",
             )
             return
-        columns = self._category_columns(table, first)
+        ds.no_centre = self._no_centre(table, first)
+        ds.first_category = first + (1 if ds.no_centre else 2)
+        cat0 = ds.first_category
+        columns = self._category_columns(table, cat0)
         ds.area_columns = [label for _, label in columns]
         rows_of: dict[str, list[tuple[int, list[str]]]] = {}
         for line, row in table.rows:
@@ -257,7 +274,7 @@ class _Reader:
                     "cell shifts the cells after it; no day of this area is imported "
                     "(write the rules of one cell with spaces: 火1 火3)",
                 )
-                row = row[: first + 2]
+                row = row[:cat0]
             cells: dict[str, Cell] = {}
             for i, label in columns:
                 cell, problems = parse_cell(_cell(row, i))
@@ -280,7 +297,53 @@ class _Reader:
             if not any(c.rules for c in cells.values()) and line not in table.overflow:
                 self.warn(AREA_DAYS, line, f"area {name!r} has no collection day at all")
             group = row[0] if ds.master else ""
-            ds.areas[name] = Area(name, row[first + 1], group, cells, line)
+            centre = "" if ds.no_centre else row[first + 1]
+            ds.areas[name] = Area(name, centre, group, cells, line)
+
+    def _towns(self, table: Table) -> None:
+        """area.csv (地名,センター,収集地区): the towns residents name, each with the
+        days of its 収集地区's row and its own centre; the district rows give way."""
+        ds = self.ds
+        name_col, centre_col, district_col = _columns(table, HEADERS[AREA])
+        districts = dict(ds.areas)
+        towns: dict[str, Area] = {}
+        for line, row in table.rows:
+            town, centre = _cell(row, name_col), _cell(row, centre_col)
+            district = _cell(row, district_col)
+            if not town:
+                self.error(AREA, line, "row without 地名; ignored")
+            elif district not in districts:
+                self.error(AREA, line, f"{town}: 収集地区 {district!r} is not in {AREA_DAYS}")
+            elif town in towns:
+                self.error(AREA, line, f"{town!r} twice; line {towns[town].line} used")
+            else:
+                cells = districts[district].cells
+                towns[town] = Area(town, centre, district, cells, line)
+        if not towns:
+            return
+        unused = [d for d in districts if d not in {a.group for a in towns.values()}]
+        if unused:
+            names = ", ".join(unused)
+            self.warn(AREA, None, f"{AREA_DAYS} rows that no town of {AREA} names: {names}")
+        ds.areas = towns
+        ds.towns = len(towns)
+
+    def _no_centre(self, table: Table, first: int) -> bool:
+        """Tokushima's area_days.csv has no centre column: its second column is a
+        category. Told by the header (no センター/center word) and by the cells (four
+        in five are collection rules)."""
+        header = unicodedata.normalize("NFKC", table.header[first + 1]).lower()
+        if not header or any(w in header for w in _CENTRE_WORDS):
+            return False
+        cells = [_cell(row, first + 1) for _, row in table.rows]
+        filled = [c for c in cells if c]
+        if not filled:
+            return False
+        rules = 0
+        for text in filled:
+            cell, problems = parse_cell(text)
+            rules += bool(cell.groups) and not problems
+        return rules >= 0.8 * len(filled)
 
     def _category_columns(self, table: Table, first: int) -> list[tuple[int, str]]:
         """(index, label) of each category column. A column with an empty header is
@@ -288,7 +351,7 @@ class _Reader:
         ds = self.ds
         head = table.header_line
         columns: list[tuple[int, str]] = []
-        for i, label in enumerate(table.header[first + 2 :], start=first + 2):
+        for i, label in enumerate(table.header[first:], start=first):
             if not label:
                 ds.unlabelled_columns.append(i + 1)
                 filled = [line for line, row in table.rows if _cell(row, i)]
@@ -349,7 +412,7 @@ class _Reader:
         if self.ds.master:
             options.append([r[0] for r in rows])
         centres = [_cell(r, first + 1) for r in rows]
-        if all(0 < len(c) <= 15 for c in centres):
+        if not self.ds.no_centre and all(0 < len(c) <= 15 for c in centres):
             options.append(centres)
         for i, label in columns:
             cells = [_cell(r, i) for r in rows]

@@ -45,6 +45,11 @@ def _area_days(ds: Dataset) -> list[str]:
     if ds.master:
         groups = len({a.group for a in ds.areas.values()})
         out.append(f"{ds.master_label!r} column: {groups} district(s) grouping the areas")
+    if ds.no_centre:
+        out.append(f"{AREA_DAYS}: no centre column (the categories follow the area name)")
+    if ds.towns:
+        groups = len({a.group for a in ds.areas.values()})
+        out.append(f"area.csv: {ds.towns} town(s) named by residents, in {groups} 収集地区")
     if ds.unlabelled_columns:
         cols = ", ".join(map(str, ds.unlabelled_columns))
         out.append(f"{AREA_DAYS}: column(s) {cols} have no header: not categories")
@@ -65,7 +70,8 @@ def _area_days(ds: Dataset) -> list[str]:
     if seen["nth shorthand"]:
         out.append(f"weekday written once (水1 3 = 水1 水3): {seen['nth shorthand']} cell(s)")
     if seen["every n weeks"]:
-        out.append(f"every N weeks from a date (4週火20170411): {seen['every n weeks']} cell(s)")
+        n = seen["every n weeks"]
+        out.append(f"every N weeks from a date (4週火20170411, e2w20180404): {n} cell(s)")
     if seen["not collected"]:
         out.append(f"not collected in the area (--, なし): {seen['not collected']} cell(s)")
     if seen["never"]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .csvfiles import Problem, write_table
 from .data import (
+    AREA,
     AREA_DAYS,
     CENTER,
     DESCRIPTION,
@@ -76,7 +77,7 @@ def _normalized_rows(ds: Dataset, name: str) -> tuple[list[str], list[list[str]]
     # A shifted row is written whole, as published: `garbage check` finds it again.
     rows = [table.overflow.get(line, row) for line, row in table.rows]
     if name == AREA_DAYS:
-        first = (1 if ds.master else 0) + 2
+        first = ds.first_category
         rows = [row[:first] + [fold_cell(c) for c in row[first:]] for row in rows]
     elif name == CENTER:
         rows = [row[:1] + [_iso_slash(c) for c in row[1:]] for row in rows]
@@ -115,6 +116,12 @@ def import_5374(src_dir: Path, knowledge_dir: Path) -> ImportReport:
         header, rows = _normalized_rows(ds, name)
         write_table(dest / name, header, rows)
         report.written.append(dest / name)
+    if AREA in ds.tables:
+        header, rows = _normalized_rows(ds, AREA)
+        write_table(dest / AREA, header, rows)
+        report.written.append(dest / AREA)
+    elif (dest / AREA).exists():
+        (dest / AREA).unlink()  # the last city's towns are not this city's
     settings = dest / SETTINGS
     report.written.append(settings)
     if not settings.exists():

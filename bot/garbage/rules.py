@@ -10,6 +10,8 @@ A cell of the 5374.jp format lists rules separated by spaces:
     20230122           an explicit date (YYYYMMDD)
     隔月20150112       every other Monday, counting from the week of that date
     4週火20170411      every 4 weeks on Tuesday from that date (Hamamatsu)
+    e2w20180404        every 2 weeks on that date's weekday, a week the centre is
+                       closed not counted (Tokushima: its generator counts only open days)
     火金               Tuesday and Friday: weekdays run together (Misato)
     水1 3              the 1st and 3rd Wednesday: a bare number repeats the weekday
                        before it (Fukuchiyama writes 水１　３)
@@ -43,6 +45,7 @@ _NTH_RE = re.compile(r"^([日月火水木金土])([1-5])$")
 _NEVER_RE = re.compile(r"^([日月火水木金土])([6-9])$")
 _RUN_TOGETHER_RE = re.compile(r"^[日月火水木金土]{2,7}$")
 _EVERY_OTHER_RE = re.compile(r"^(隔|[2-9]週)([日月火水木金土])(\d{8})$")
+_EVERY_N_OPEN_RE = re.compile(r"^e([2-9])w(\d{8})$", re.IGNORECASE)
 NOT_COLLECTED = frozenset({"-", "--", "---", "ー", "―", "なし", "収集なし", "×"})
 """A whole cell saying the category is not collected in this area (5374 forks hide it)."""
 _DATE_RE = re.compile(r"^\d{8}$")
@@ -76,17 +79,38 @@ class NthWeekday:
 @dataclass(frozen=True)
 class EveryOtherWeek:
     """Every other week (or every `weeks` weeks) on one weekday; `anchor` is a
-    collection day (same weekday)."""
+    collection day (same weekday). With `open_weeks`, a week whose day falls in a
+    centre closure is not counted (the cycle pauses): see `collection_dates`."""
 
     weekday: int
     anchor: date
     weeks: int = 2
+    open_weeks: bool = False
 
     def matches(self, day: date) -> bool:
         return (
             day.weekday() == self.weekday
             and ((day - self.anchor).days // 7) % self.weeks == 0
         )
+
+    def matches_open(self, day: date, closures: tuple[Closure, ...]) -> bool:
+        """`matches`, counting only the weeks whose day no closure covers."""
+        if day.weekday() != self.weekday or any(c.covers(day) for c in closures):
+            return False
+        low, high = sorted((self.anchor, day))
+        closed = sum(_closed_weekdays(c, low, high, self.weekday) for c in closures)
+        weeks = (day - self.anchor).days // 7
+        weeks += closed if day < self.anchor else -closed
+        return weeks % self.weeks == 0
+
+
+def _closed_weekdays(closure: Closure, low: date, high: date, weekday: int) -> int:
+    """How many days of `weekday` in [low, high] the closure covers."""
+    start, end = max(closure.start, low), min(closure.end, high)
+    if start > end:
+        return 0
+    first = start + timedelta(days=(weekday - start.weekday()) % 7)
+    return 0 if first > end else (end - first).days // 7 + 1
 
 
 @dataclass(frozen=True)
@@ -163,6 +187,22 @@ class Cell:
                 return True
         return False
 
+    def matches_open(self, day: date, closures: tuple[Closure, ...]) -> bool:
+        """`matches`, with every-N-weeks rules that pause over closures counted so."""
+        for rule, months in self._checks:
+            if months is not None and day.month not in months:
+                continue
+            if isinstance(rule, EveryOtherWeek) and rule.open_weeks:
+                if rule.matches_open(day, closures):
+                    return True
+            elif rule.matches(day):
+                return True
+        return False
+
+    @property
+    def counts_open_weeks(self) -> bool:
+        return any(isinstance(r, EveryOtherWeek) and r.open_weeks for r in self.rules)
+
     def explicit(self, day: date) -> bool:
         return any(isinstance(r, OnDate) and r.day == day for r in self.rules)
 
@@ -207,6 +247,12 @@ def _parse_token(token: str, problems: list[str]) -> Rule | str | None:
                 "(the same week)"
             )
         return EveryOtherWeek(weekday, anchor, weeks)
+    if m := _EVERY_N_OPEN_RE.match(token):
+        start = _parse_date(m.group(2))
+        if start is None:
+            problems.append(f"{token!r}: {m.group(2)} is not a valid date (YYYYMMDD)")
+            return None
+        return EveryOtherWeek(start.weekday(), start, int(m.group(1)), open_weeks=True)
     if _DATE_RE.match(token):
         day = _parse_date(token)
         if day is None:
@@ -295,7 +341,7 @@ class _CellParser:
             if english != tok:
                 self.features.add("english")
             parsed = _parse_token(english, self.problems)
-            if isinstance(parsed, EveryOtherWeek) and parsed.weeks != 2:
+            if isinstance(parsed, EveryOtherWeek) and (parsed.weeks != 2 or parsed.open_weeks):
                 self.features.add("every n weeks")
             if isinstance(parsed, str):
                 self.features.add("footnote")
@@ -367,9 +413,10 @@ def collection_dates(
     rule is "skip" (explicit dates are kept: the city chose them knowingly).
     """
     out: list[date] = []
+    paused = cell.counts_open_weeks and bool(closures)
     for offset in range(max(days, 0)):
         day = start + timedelta(days=offset)
-        if not cell.matches(day):
+        if not (cell.matches_open(day, closures) if paused else cell.matches(day)):
             continue
         if any(c.covers(day) for c in closures):
             continue

@@ -67,7 +67,7 @@ def test_every_four_weeks_and_not_collected(knowledge: Path, output: str) -> Non
     resource, bottles = data.next_dates("栄町", date(2026, 11, 1), 61, None)[1:]
     assert resource.dates == [date(2026, 11, 17), date(2026, 12, 15)]
     assert bottles.dates == [] and bottles.not_collected and not bottles.unread
-    assert "every N weeks from a date (4週火20170411): 1 cell(s)" in output
+    assert "every N weeks from a date (4週火20170411, e2w20180404): 1 cell(s)" in output
     assert "not collected in the area (--, なし): 1 cell(s)" in output
 
 
