@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -119,6 +120,7 @@ def read_table(
     table: Table | None = None
     trailing = 0
     unlabelled: dict[int, list[int]] = {}
+    rows: list[tuple[int, list[str]]] = []
     for cells in reader:
         line = reader.line_num
         folded = [fold_text(c) for c in cells]
@@ -127,7 +129,6 @@ def read_table(
             continue
         if header is None:
             header = folded
-            trailing = 0
             while header and not header[-1]:
                 header.pop()
                 trailing += 1
@@ -142,8 +143,12 @@ def read_table(
                 trailing_empty_columns=trailing,
             )
             continue
-        assert table is not None
-        n = len(header)
+        rows.append((line, folded))
+    if table is None or header is None:
+        return table
+    n = len(header)
+    width = _usual_width(rows, n + trailing)
+    for line, folded in rows:
         if ragged:
             pass
         elif len(folded) < n:
@@ -157,10 +162,10 @@ def read_table(
             )
             folded += [""] * (n - len(folded))
         elif len(folded) > n:
-            for i in range(n, min(len(folded), n + trailing)):
+            for i in range(n, min(len(folded), width)):
                 if folded[i]:
                     unlabelled.setdefault(i + 1, []).append(line)
-            extra = [c for c in folded[n + trailing :] if c]
+            extra = [c for c in folded[width:] if c]
             if extra and shifted_rows:
                 table.overflow[line] = folded
             elif extra:
@@ -187,6 +192,18 @@ def read_table(
             )
         )
     return table
+
+
+def _usual_width(rows: list[tuple[int, list[str]]], width: int) -> int:
+    """The header's width, or the width most rows have past it: a last column whose
+    name was left out of the header (Kasama: 7 names, 8 cells on every row) is a
+    column without a name, not a stray comma on every row."""
+    longer = Counter(len(r) for _, r in rows if len(r) > width)
+    if longer:
+        common, count = longer.most_common(1)[0]
+        if count * 2 > len(rows):
+            return common
+    return width
 
 
 def write_table(path: Path, header: list[str], rows: list[list[str]]) -> None:

@@ -145,3 +145,22 @@ def test_residents_are_told_not_collected_or_unreadable(knowledge: Path, output:
     assert "the city's data could not be read" in tomorrow.replies[0].text
     # Nothing is lost on import: the report says what could not be read.
     assert import_5374(WILD, knowledge.parent / "again").ok
+
+
+def test_a_column_left_out_of_the_header_is_not_a_shift(tmp_path: Path) -> None:
+    # Kasama: 7 names in the header, 8 cells on every row; its app ignores the 8th.
+    # When most rows are that wide, it is a column without a name, not a stray comma.
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "area_days.csv").write_text(
+        "地名,センター,燃やすごみ,資源\n"
+        "本町,,月 木,水2,水\n栄町,,火 金,木1,木\n旭町,,水 土,金3,金\n",
+        encoding="utf-8",
+    )
+    result = resbot(tmp_path / "knowledge", "import-5374", str(src))
+    assert result.exit_code == 0, result.output
+    assert "column 5 has no header but cells on 3 line(s) (2, 3, 4); ignored" in result.output
+    assert "a comma inside a cell" not in result.output
+    data = GarbageData.load(tmp_path / "knowledge")
+    assert _dates(tmp_path / "knowledge", "栄町")["資源"] == [date(2026, 12, 3)]  # 木1
+    assert data.dataset.area_columns == ["燃やすごみ", "資源"]
