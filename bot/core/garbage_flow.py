@@ -352,6 +352,7 @@ class GarbageFlow:
             )
             or (named is not None and topic is None and not discard)
             or (bool(area) and garbage_topic and asks_when)
+            or (asks_day and not discard and _has_word(folded, "collection"))
         ):
             category = self.category_in(text, lang)
             if named is not None and named not in self.data.dataset.area_columns:

@@ -496,7 +496,13 @@ class _Reader:
         cols = _columns(table, HEADERS[TARGET], {"label": "type"})
         seen: dict[str, Item] = {}
         known = list(ds.categories)
-        for line, row in table.rows:
+        rows = table.rows
+        named = {h.lower() for h in table.header} & {"type", "label", "name", "notice"}
+        if not named and table.header[:1] and table.header[0] in ds.categories:
+            # Ichikawa's target.csv starts with an item, not a header.
+            self.warn(TARGET, table.header_line, "no header row: the first line is an item")
+            rows = [(table.header_line, table.header), *rows]
+        for line, row in rows:
             category, name, notice, furigana = (_cell(row, c) for c in cols)
             if not name:
                 self.error(TARGET, line, "row without item name; ignored")

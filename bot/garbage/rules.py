@@ -13,6 +13,7 @@ A cell of the 5374.jp format lists rules separated by spaces:
     e2w20180404        every 2 weeks on that date's weekday, a week the centre is
                        closed not counted (Tokushima: its generator counts only open days)
     火金               Tuesday and Friday: weekdays run together (Misato)
+    2土 4土            the 2nd and 4th Saturday, the number first (Minato)
     水1 3              the 1st and 3rd Wednesday: a bare number repeats the weekday
                        before it (Fukuchiyama writes 水１　３)
     --                 not collected in this area (the whole cell; also -, なし)
@@ -42,6 +43,7 @@ WEEKDAYS = "月火水木金土日"
 HolidayRule = Literal["collect", "skip"]
 
 _NTH_RE = re.compile(r"^([日月火水木金土])([1-5])$")
+_NTH_FIRST_RE = re.compile(r"^([1-5])([日月火水木金土])$")
 _NEVER_RE = re.compile(r"^([日月火水木金土])([6-9])$")
 _RUN_TOGETHER_RE = re.compile(r"^[日月火水木金土]{2,7}$")
 _EVERY_OTHER_RE = re.compile(r"^(隔|[2-9]週)([日月火水木金土])(\d{8})$")
@@ -230,6 +232,8 @@ def _parse_token(token: str, problems: list[str]) -> Rule | str | None:
         return Weekly(WEEKDAYS.index(token))
     if m := _NTH_RE.match(token):
         return NthWeekday(WEEKDAYS.index(m.group(1)), int(m.group(2)))
+    if m := _NTH_FIRST_RE.match(token):  # 2土 4土 (Minato): the week before the day
+        return NthWeekday(WEEKDAYS.index(m.group(2)), int(m.group(1)))
     if m := _EVERY_OTHER_RE.match(token):
         weeks = 2 if m.group(1) == "隔" else int(m.group(1)[0])
         weekday = WEEKDAYS.index(m.group(2))

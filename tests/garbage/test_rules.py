@@ -93,6 +93,12 @@ def test_the_weekday_written_once_before_its_weeks() -> None:
     ]
 
 
+def test_the_week_written_before_the_day() -> None:
+    # Minato's data (in the original 5374 repository) writes 2土 4土.
+    cell, problems = parse_cell("2土 4土")
+    assert (cell.rules, problems) == ((NthWeekday(5, 2), NthWeekday(5, 4)), [])
+
+
 def test_weekdays_run_together() -> None:
     # Misato writes 火金 for Tuesday and Friday.
     cell, problems = parse_cell("火金")

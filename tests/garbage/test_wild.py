@@ -164,3 +164,15 @@ def test_a_column_left_out_of_the_header_is_not_a_shift(tmp_path: Path) -> None:
     data = GarbageData.load(tmp_path / "knowledge")
     assert _dates(tmp_path / "knowledge", "栄町")["資源"] == [date(2026, 12, 3)]  # 木1
     assert data.dataset.area_columns == ["燃やすごみ", "資源"]
+
+
+def test_a_dictionary_without_header_keeps_its_first_item(tmp_path: Path) -> None:
+    # Ichikawa's target.csv starts with an item: it is not taken for a header.
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "area_days.csv").write_text("地名,センター,燃やすごみ\n本町,,月 木\n", encoding="utf-8")
+    (src / "target.csv").write_text("燃やすごみ,アイロン台,,あ\n燃やすごみ,生ごみ,,な\n", "utf-8")
+    result = resbot(tmp_path / "knowledge", "import-5374", str(src))
+    assert "target.csv:1: warning: no header row: the first line is an item" in result.output
+    data = GarbageData.load(tmp_path / "knowledge")
+    assert [i.name for i in data.dataset.items] == ["アイロン台", "生ごみ"]
