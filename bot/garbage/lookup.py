@@ -37,8 +37,35 @@ MatchKind = Literal["exact", "partial", "fuzzy"]
 _BRACKETS_RE = re.compile(r"[（(][^（()）]*[）)]?")
 _BRACKET_CONTENT_RE = re.compile(r"[（(]([^（()）]*)[）)]")
 _PARTS_RE = re.compile(r"[・、/／,]")
-_CHOME_RE = re.compile(r"(\d+(?:\s*[〜~～\-ー−・、,]\s*\d+)*)\s*丁目")
+_RANGE = r"(?:[〜~～\-ー−]|から)"
+_CHOME_RE = re.compile(
+    rf"(\d+(?:\s*(?:丁目)?\s*(?:{_RANGE}|[・、,]|及び|および)\s*\d+)*)\s*丁目"
+)
 _QUERY_CHOME_RE = re.compile(r"(\d+)\s*(?:丁目|ちょうめ|chome|choume|-chome)")
+_ADDRESS_RE = re.compile(r"(\d+)(?:\s*[-−ー‐]\s*\d+){1,2}\s*$")
+_KANJI_DIGITS = dict(zip("一二三四五六七八九", range(1, 10), strict=True))
+# A kanji number that is a chome (一丁目, 一〜三丁目, 一丁目から四丁目), not part of a
+# town's name (三田, 八雲, 五本木): followed by 丁目 or by a range or list mark.
+_KANJI_CHOME_RE = re.compile(
+    rf"([一二三四五六七八九十]+)(?=\s*(?:丁目|{_RANGE}|[・、,]\s*[一二三四五六七八九十\d]))"
+)
+
+
+def _kanji_number(text: str) -> int:
+    """一 -> 1, 十 -> 10, 十二 -> 12, 二十一 -> 21 (chome numbers stay small)."""
+    if "十" not in text:
+        return int("".join(str(_KANJI_DIGITS[c]) for c in text))
+    tens, _, ones = text.partition("十")
+    return _KANJI_DIGITS.get(tens, 1) * 10 + _KANJI_DIGITS.get(ones, 0)
+
+
+def arabic_chome(text: str) -> str:
+    """青葉台一丁目から四丁目 -> 青葉台1丁目から4丁目 (NFKC first): cities write chome in
+    kanji, residents type 3丁目, 3-chome or an address."""
+    text = unicodedata.normalize("NFKC", text)
+    if "丁目" not in text:
+        return text
+    return _KANJI_CHOME_RE.sub(lambda m: str(_kanji_number(m.group(1))), text)
 _KANJI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヶ"
 _KANA = "\u3041-\u309f\u30a0-\u30ff"
 _CJK_RE = re.compile(f"[{_KANJI}{_KANA}]")
@@ -124,11 +151,11 @@ class _AreaKey:
 
 def _chome_numbers(name: str) -> frozenset[int] | None:
     """{1, 2, 3} for 暁町1〜3丁目, {1, 3} for 境1・3丁目, None when no 丁目 is named."""
-    m = _CHOME_RE.search(unicodedata.normalize("NFKC", name))
+    m = _CHOME_RE.search(arabic_chome(name))
     if not m:
         return None
     out: set[int] = set()
-    for part in re.split(r"\s*[・、,]\s*", m.group(1)):
+    for part in re.split(r"\s*(?:[・、,]|及び|および)\s*", m.group(1)):
         bounds = [int(n) for n in re.findall(r"\d+", part)]
         if len(bounds) >= 2 and bounds[0] <= bounds[-1] <= bounds[0] + 50:
             out.update(range(bounds[0], bounds[-1] + 1))
@@ -139,7 +166,7 @@ def _chome_numbers(name: str) -> frozenset[int] | None:
 
 def base_name(name: str) -> str:
     """The town part of an area name: 暁町1〜3丁目 -> 暁町, 別所1丁目(1〜26番地) -> 別所."""
-    text = _BRACKETS_RE.sub("", unicodedata.normalize("NFKC", name))
+    text = _BRACKETS_RE.sub("", arabic_chome(name))
     return _CHOME_RE.split(text)[0].strip() or text.strip()
 
 
@@ -310,8 +337,14 @@ class AreaIndex:
 
 
 def _query_chome(text: str) -> int | None:
-    folded = unicodedata.normalize("NFKC", text).lower()
-    m = _QUERY_CHOME_RE.search(folded) or re.search(r"(\d+)\s*$", folded)
+    """3 in 青葉台3丁目, 青葉台三丁目, aobadai 3-chome, 中目黒1-2-3 (an address: the
+    first number is the chome) or a trailing "aobadai 3"."""
+    folded = arabic_chome(text).lower()
+    m = (
+        _QUERY_CHOME_RE.search(folded)
+        or _ADDRESS_RE.search(folded)
+        or re.search(r"(\d+)\s*$", folded)
+    )
     return int(m.group(1)) if m else None
 
 

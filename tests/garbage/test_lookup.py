@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.garbage import GarbageData, check
-from bot.garbage.lookup import AreaIndex, base_name, name_forms, romaji_key
+from bot.garbage.lookup import AreaIndex, _chome_numbers, base_name, name_forms, romaji_key
 
 from .conftest import FIXTURES, imported
 
@@ -154,6 +154,42 @@ def test_area_index_chome_and_romaji() -> None:
     assert index.match("akatsukicho 4") == ["暁町4丁目"]
     assert index.match("境3丁目") == ["境1・3丁目"]
     assert index.match("I live in 旭町") == ["旭町"]
+
+
+# Area names as Meguro's published data writes them: chome in kanji, ranges with
+# から and ～, lists with ・. Residents type 3丁目, 3-chome, romaji or an address.
+KANJI_CHOME = [
+    "青葉台一丁目から四丁目", "大岡山一丁目・二丁目", "上目黒三丁目", "上目黒四丁目・五丁目",
+    "中目黒一丁目・二丁目", "中目黒三丁目から五丁目", "三田一丁目・二丁目", "東中原一～二丁目",
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "areas"),
+    [
+        ("青葉台3丁目", ["青葉台一丁目から四丁目"]),
+        ("青葉台三丁目", ["青葉台一丁目から四丁目"]),
+        ("aobadai 3 chome", ["青葉台一丁目から四丁目"]),
+        ("Aobadai 3-chome", ["青葉台一丁目から四丁目"]),
+        ("中目黒1-2-3", ["中目黒一丁目・二丁目"]),  # an address: the chome comes first
+        ("中目黒4丁目", ["中目黒三丁目から五丁目"]),
+        ("nakameguro 4", ["中目黒三丁目から五丁目"]),
+        ("上目黒5-10-2", ["上目黒四丁目・五丁目"]),
+        ("三田2丁目", ["三田一丁目・二丁目"]),  # 三 of 三田 is the town's, not a chome
+        ("higashinakahara 2", ["東中原一～二丁目"]),
+        ("上目黒", ["上目黒三丁目", "上目黒四丁目・五丁目"]),
+    ],
+)
+def test_chome_in_kanji_as_residents_type_them(text: str, areas: list[str]) -> None:
+    assert AreaIndex(KANJI_CHOME).match(text) == areas
+
+
+def test_kanji_chome_numbers_and_town() -> None:
+    assert base_name("青葉台一丁目から四丁目") == "青葉台"
+    assert base_name("三田一丁目・二丁目") == "三田"
+    assert _chome_numbers("青葉台一丁目から四丁目") == {1, 2, 3, 4}
+    assert _chome_numbers("上目黒四丁目・五丁目") == {4, 5}
+    assert _chome_numbers("十日市場町") is None
 
 
 @pytest.mark.parametrize(
