@@ -42,7 +42,8 @@ _CHOME_RE = re.compile(
     rf"(\d+(?:\s*(?:丁目)?\s*(?:{_RANGE}|[・、,]|及び|および)\s*\d+)*)\s*丁目"
 )
 _QUERY_CHOME_RE = re.compile(r"(\d+)\s*(?:丁目|ちょうめ|chome|choume|-chome)")
-_ADDRESS_RE = re.compile(r"(\d+)(?:\s*[-−ー‐]\s*\d+){1,2}\s*$")
+# 中目黒1-2-3: chome-block(-number); the chome has one or two digits (not a phone).
+_ADDRESS_RE = re.compile(r"(?<!\d)(\d{1,2})(?:\s*[-−ー‐]\s*\d{1,4}){1,2}(?!\d)")
 _KANJI_DIGITS = dict(zip("一二三四五六七八九", range(1, 10), strict=True))
 # A kanji number that is a chome (一丁目, 一〜三丁目, 一丁目から四丁目), not part of a
 # town's name (三田, 八雲, 五本木): followed by 丁目 or by a range or list mark.

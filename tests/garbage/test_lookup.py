@@ -184,6 +184,14 @@ def test_chome_in_kanji_as_residents_type_them(text: str, areas: list[str]) -> N
     assert AreaIndex(KANJI_CHOME).match(text) == areas
 
 
+def test_an_address_inside_a_sentence_names_its_chome() -> None:
+    index = AreaIndex(KANJI_CHOME)
+    assert index.named_in("中目黒1-2-3に住んでいます。燃えるごみは？") == ["中目黒一丁目・二丁目"]
+    assert index.named_in("moro em nakameguro 4, quando passa o lixo") == [
+        "中目黒三丁目から五丁目"
+    ]
+
+
 def test_kanji_chome_numbers_and_town() -> None:
     assert base_name("青葉台一丁目から四丁目") == "青葉台"
     assert base_name("三田一丁目・二丁目") == "三田"
