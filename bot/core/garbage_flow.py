@@ -93,6 +93,23 @@ def category_words() -> list[tuple[list[str], list[str]]]:
     ]
 
 
+def kinds_of(label: str) -> list[int]:
+    """The word groups (indexes into `category_words()`) a city's category label is
+    of: its own label, else by the stems it holds (燃やせるごみ: burnable; びん・缶:
+    bottles; 燃やせないごみ: not burnable, though it holds 燃やせ)."""
+    groups = _raw_words().get("categories") or []
+    assert isinstance(groups, list)
+    named = [i for i, g in enumerate(groups) if label in (g.get("labels") or [])]
+    if named:
+        return named
+    return [
+        i
+        for i, g in enumerate(groups)
+        if any(str(s) in label for s in g.get("stems") or [])
+        and not any(str(u) in label for u in g.get("unless") or [])
+    ]
+
+
 def _find(folded: str, word: str, *, noun: bool = False) -> int:
     """Where `word` stands in `folded` as a word (-1: nowhere). Latin words need
     spaces around them; a short kana `noun` must not be the inside of a longer
@@ -191,10 +208,10 @@ class GarbageFlow:
             for label in data.categories
             for name in data.category_names(label).values()
         ]
-        for labels, names in category_words():
-            for label in data.categories:
-                if label in labels:
-                    pairs += [(n, label) for n in names]
+        groups = category_words()
+        for label in data.categories:
+            for i in kinds_of(label):
+                pairs += [(n, label) for n in groups[i][1]]
         self._category_forms = {n for n, _ in pairs}
         self._category_names = sorted(
             {(n, lab) for n, lab in pairs if len(n) > 1}, key=lambda p: len(p[0]), reverse=True

@@ -23,7 +23,9 @@ from pathlib import Path
 import pytest
 
 from bot.core.dialogue import Bot
+from bot.core.garbage_flow import category_words, kinds_of
 from bot.core.knowledge import load_knowledge
+from bot.core.normalize import normalize
 from bot.core.types import Incoming
 from bot.garbage import GarbageData, import_5374
 from bot.service import Service
@@ -176,3 +178,38 @@ def test_a_dictionary_without_header_keeps_its_first_item(tmp_path: Path) -> Non
     assert "target.csv:1: warning: no header row: the first line is an item" in result.output
     data = GarbageData.load(tmp_path / "knowledge")
     assert [i.name for i in data.dataset.items] == ["アイロン台", "生ごみ"]
+
+
+@pytest.mark.parametrize(
+    ("label", "kinds"),
+    [
+        ("燃やせるごみ", ["燃えるごみ"]),  # 13 of ~100 cities write it so
+        ("もやせるごみ", ["燃えるごみ"]),
+        ("燃やせないごみ", ["燃えないごみ"]),  # holds 燃やせ, but is not burnable
+        ("大型可燃ごみ", ["粗大ごみ"]),
+        ("不燃・粗大", ["燃えないごみ", "粗大ごみ"]),
+        ("ペットボトル", ["ペットボトル"]),  # never "cans"
+        ("びん・缶", ["缶", "びん"]),
+        ("紙・布", ["古紙", "古布"]),
+        ("ペットボトルプラクル", ["プラスチック", "ペットボトル"]),
+        ("資源", []),  # says nothing of what: no words, the resident sees every kind
+    ],
+)
+def test_a_citys_own_labels_get_residents_words(label: str, kinds: list[str]) -> None:
+    groups = category_words()
+    assert [normalize((groups[i][0] or groups[i][1])[0]) for i in kinds_of(label)] == [
+        normalize(k) for k in kinds
+    ]
+
+
+def test_residents_words_find_the_citys_own_label(knowledge: Path, output: str) -> None:
+    bot = Bot(load_knowledge(knowledge))
+    assert bot.garbage is not None
+    bot.garbage.clock = lambda: DECEMBER
+    service = Service(bot, Store(knowledge.parent / "w.sqlite3"), b"k")
+    service.handle("line", "u9", Incoming(kind="postback", text="lang:vi"))
+    service.handle("line", "u9", Incoming(kind="postback", text="area:本町（1）"))
+    result = service.handle("line", "u9", Incoming(text="khi nao do chai thuy tinh"))
+    assert result is not None
+    text = result.replies[0].text
+    assert "びん" in text and "燃やすごみ" not in text and "資源" not in text
