@@ -93,6 +93,18 @@ def category_words() -> list[tuple[list[str], list[str]]]:
     ]
 
 
+def kind_names(label: str, lang: str) -> list[str]:
+    """What the kinds of a city's label are called in `lang` (["burnable"])."""
+    groups = _raw_words().get("categories") or []
+    assert isinstance(groups, list)
+    out: list[str] = []
+    for i in kinds_of(label):
+        name = (groups[i].get("names") or {}).get(lang)
+        if name and name not in out:
+            out.append(str(name))
+    return out
+
+
 def kinds_of(label: str) -> list[int]:
     """The word groups (indexes into `category_words()`) a city's category label is
     of: its own label, else by the stems it holds (燃やせるごみ: burnable; びん・缶:
@@ -436,8 +448,15 @@ class GarbageFlow:
         return head + self.bot.phrases.raw("example_mark", lang) + first[len(head) :] + sep + rest
 
     def cat_name(self, label: str, lang: str) -> str:
+        """The category's name in `lang`; a city's label not translated yet is shown
+        with what its kind is called ("燃やせるごみ (rác cháy được)", garbage_words.yaml)."""
         names = self.data.category_names(label)
-        return names.get(lang) or names.get("en") or label
+        if lang in names:
+            return names[lang]
+        glosses = kind_names(label, lang)
+        if glosses:
+            return f"{label} ({' / '.join(glosses)})"
+        return names.get("en") or label
 
     def _ja(self, text: str, lang: str) -> str:
         """An assembled reply in easy Japanese (furigana) when the resident reads Japanese."""
