@@ -130,13 +130,7 @@ def next_cmd(
             "example": data.example,
             "example_mark": mark,
             "categories": [
-                {
-                    "category": c.category,
-                    "dates": [d.isoformat() for d in c.dates],
-                    **({"unread": True} if c.unread else {}),
-                    **({"not_collected": True} if c.not_collected else {}),
-                }
-                for c in result
+                {"category": c.category, "dates": [d.isoformat() for d in c.dates]} for c in result
             ],
         }
         typer.echo(json.dumps(out, ensure_ascii=False))
@@ -144,7 +138,11 @@ def next_cmd(
     typer.echo(f"{name}: {start.isoformat()} + {days} days{mark}")
     for c in result:
         shown = ", ".join(f"{d.isoformat()} ({WEEKDAYS[d.weekday()]})" for d in c.dates) or (
-            "not collected in this area" if c.not_collected else "-"
+            "not collected in this area"
+            if c.not_collected
+            else "no day in the city's data (empty cell)"
+            if c.no_days
+            else "-"
         )
         if c.unread:
             shown += " (the data of this cell could not be read in full: see garbage check)"

@@ -225,8 +225,14 @@ class GarbageFlow:
             for i in kinds_of(label):
                 pairs += [(n, label) for n in groups[i][1]]
         self._category_forms = {n for n, _ in pairs}
+        # Longest first; on one name, a label on the calendar before one only in the
+        # dictionary (both 燃えるごみ of target.csv and もやせるごみ of area_days.csv
+        # are "rác cháy"), then data order. Never set order: that changed per process.
+        on_calendar = set(data.dataset.area_columns)
+        order = {label: i for i, label in enumerate(data.categories)}
         self._category_names = sorted(
-            {(n, lab) for n, lab in pairs if len(n) > 1}, key=lambda p: len(p[0]), reverse=True
+            {(n, lab) for n, lab in pairs if len(n) > 1},
+            key=lambda p: (-len(p[0]), p[1] not in on_calendar, order.get(p[1], 0), p),
         )
         self._category_scan = _scanner(n for n, _ in self._category_names)
 
@@ -578,7 +584,9 @@ class GarbageFlow:
             return f"{shown} {self.bot.t(key, lang)}".strip()
         if shown:
             return shown
-        return self.bot.t("garbage_not_collected" if c.not_collected else "no_collection", lang)
+        if c.not_collected:
+            return self.bot.t("garbage_not_collected", lang)
+        return self.bot.t("garbage_no_days" if c.no_days else "no_collection", lang)
 
     def _put_out(self, lang: str) -> list[str]:
         """ "Put it out by 8:30": the garbage settings' or the city's time, never a guess."""

@@ -64,6 +64,8 @@ class CategoryDates:
     """The city's cell could not be read (in full): no date is not "no collection"."""
     not_collected: bool = False
     """The city wrote that this category is not collected in the area."""
+    no_days: bool = False
+    """The city's cell is empty: its data gives no day here (not "none soon")."""
 
 
 @dataclass
@@ -174,7 +176,9 @@ class GarbageData:
             )
             remarks = tuple(ds.remarks[r] for r in cell.remarks if r in ds.remarks)
             out.append(
-                CategoryDates(label, dates, remarks, cell.unread, cell.not_collected)
+                CategoryDates(
+                    label, dates, remarks, cell.unread, cell.not_collected, cell.no_days
+                )
             )
         return out
 

@@ -179,6 +179,11 @@ class Cell:
         return tuple(r for r, _ in self._checks)
 
     @property
+    def no_days(self) -> bool:
+        """The city wrote nothing here (an empty cell): no day, and no word of why."""
+        return not (self.groups or self.remarks or self.features or self.unread)
+
+    @property
     def not_collected(self) -> bool:
         """The city wrote that this category is not collected here (--, 日6)."""
         return not self.groups and bool(self.features & {"not collected", "never"})

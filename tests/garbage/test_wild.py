@@ -217,3 +217,33 @@ def test_residents_words_find_the_citys_own_label(knowledge: Path, output: str) 
     assert result is not None
     text = result.replies[0].text
     assert "びん" in text and "燃やすごみ" not in text and "資源" not in text
+
+
+def test_a_calendar_label_wins_its_words_and_an_empty_cell_says_so(tmp_path: Path) -> None:
+    # Satte: もやせるごみ on the calendar, 燃えるごみ only in target.csv; both are
+    # "rác cháy". Before, the winner followed Python's set order, which changes per
+    # process: one run in two answered from the static entry, not the calendar.
+    knowledge = tmp_path / "knowledge"
+    copy_city(knowledge)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "area_days.csv").write_text(
+        "地名,センター,もやせるごみ,資源\n内国府間,,月 木,水2\n円藤内,,月 木,\n", encoding="utf-8"
+    )
+    (src / "target.csv").write_text("label,name,notice,furigana\n燃えるごみ,生ごみ,,な\n", "utf-8")
+    assert resbot(knowledge, "import-5374", str(src)).exit_code == 0
+    bot = Bot(load_knowledge(knowledge))
+    flow = bot.garbage
+    assert flow is not None
+    assert flow.names_category("ngay nao do rac chay") == "もやせるごみ"
+    ties: dict[str, list[str]] = {}
+    for name, label in flow._category_names:
+        ties.setdefault(name, []).append(label)
+    assert all(labels[0] == "もやせるごみ" for labels in ties.values() if len(labels) > 1)
+    flow.clock = lambda: DECEMBER
+    service = Service(bot, Store(tmp_path / "s.sqlite3"), b"k")
+    service.handle("line", "u", Incoming(kind="postback", text="lang:vi"))
+    result = service.handle("line", "u", Incoming(kind="postback", text="area:円藤内"))
+    assert result is not None
+    # 資源 is empty for 円藤内: the city gave no day, which is not "none in 2 weeks".
+    assert "・資源: dữ liệu của thành phố không có ngày thu gom" in result.replies[-1].text
