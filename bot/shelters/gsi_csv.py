@@ -58,6 +58,7 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "lat": ("緯度",),
     "lon": ("経度",),
     "remarks": ("備考",),
+    "for_whom": ("受入対象者",),
 }
 # 備考 such as 洪水時使用不可 or （洪水・土砂災害時は利用不可）: the site is not offered for
 # those disasters even where the column says 1, and the import names the contradiction.
@@ -164,6 +165,9 @@ def parse(text: str) -> ParseResult:
                 result.warnings.append((line, f"{column}: {mark!r} is not 1 or empty; "
                                         "not taken as designated"))
         remarks = cell(row, "remarks")
+        if for_whom := cell(row, "for_whom"):
+            # A welfare shelter (福祉避難所) takes only these people: residents see it.
+            remarks = f"受入対象者：{for_whom}" + (f"\n{remarks}" if remarks else "")
         if excluded := disasters & not_usable_for(remarks):
             disasters -= excluded
             named = ", ".join(c for c, d in GSI_COLUMNS.items() if d in excluded)

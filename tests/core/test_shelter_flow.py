@@ -278,6 +278,14 @@ def test_remarks_translated_where_known(hachioji_bot: Bot) -> None:
     note = flow.remarks("所在地：八王子市大谷町、暁町二丁目", "vi")
     assert note == "vị trí: 八王子市大谷町, 暁町二丁目"
     assert flow.remarks("駐車場あり", "pt") == "駐車場あり"
+    # A welfare shelter's 受入対象者 (kept in its remarks on import), in the
+    # resident's language; the next line of the note is read on its own.
+    assert flow.remarks("受入対象者：要配慮者及びその家族\n2階", "en") == (
+        "only for: people who need special care, and their families\n2階"
+    )
+    assert flow.remarks("受入対象者：要配慮者", "tl") == (
+        "para lamang sa: mga taong nangangailangan ng espesyal na pag-aalaga"
+    )
 
 
 def test_only_ids_narrows_the_search(hachioji_bot: Bot) -> None:

@@ -110,3 +110,17 @@ def test_a_missing_disaster_column_is_said() -> None:
     result = parse(header + "1,X1,第一,八王子市,1,,,1,,,,,35.66,139.33,\n")
     assert result.sites[0].disasters == {Disaster.FLOOD, Disaster.EARTHQUAKE}
     assert result.warnings == [(1, "no column 火山現象: no site is offered for that disaster")]
+
+
+def test_who_a_welfare_shelter_takes_is_kept_in_its_remarks() -> None:
+    header = (
+        "NO,共通ID,施設・場所名,住所,指定緊急避難場所との住所同一,"
+        "その他市町村長が必要と認める事項,受入対象者,緯度,経度,備考\n"
+    )
+    text = header + (
+        "1,E1,第一小学校,八王子市,1,,,35.66,139.33,\n"
+        "2,E2,さくら福祉センター,八王子市,,,要配慮者及びその家族,35.67,139.33,2階\n"
+    )
+    sites = parse(text).sites
+    assert [s.kind for s in sites] == ["shelter", "shelter"]
+    assert [s.remarks for s in sites] == ["", "受入対象者：要配慮者及びその家族\n2階"]
