@@ -173,6 +173,7 @@ class GarbageData:
                 days,
                 closures=closures,
                 holiday_rule=ds.settings.holiday_rule(label),
+                closure_rule=ds.settings.closures,
             )
             remarks = tuple(ds.remarks[r] for r in cell.remarks if r in ds.remarks)
             out.append(

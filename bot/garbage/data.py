@@ -22,7 +22,7 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from .csvfiles import Level, Problem, Table, read_table
-from .rules import Cell, Closure, HolidayRule, parse_cell
+from .rules import Cell, Closure, ClosureRule, HolidayRule, parse_cell
 
 AREA = "area.csv"
 """Tokushima's town list (地名,センター,収集地区): each town gets the days of the
@@ -85,6 +85,9 @@ class Settings:
     holidays_by_category: Mapping[str, HolidayRule] = field(default_factory=dict)
     example: bool = False
     """True while the folder holds the shipped, invented city (settings.yaml `example:`)."""
+    closures: ClosureRule = "skip"
+    """A collection day in a centre closure: skipped, or an n-th weekday moved a week
+    on (settings.yaml `closures: shift`, 5374's WeekShift)."""
 
     def holiday_rule(self, category: str) -> HolidayRule:
         return self.holidays_by_category.get(category, self.holidays)
@@ -575,7 +578,11 @@ class _Reader:
         if not isinstance(example, bool):
             self.error(SETTINGS, None, f"example: {example!r} is not true or false")
             example = True  # unsure: keep marking the answers
-        self.ds.settings = Settings(default, by_cat, example)
+        closures = data.get("closures", "skip")
+        if closures not in get_args(ClosureRule):
+            self.error(SETTINGS, None, f"closures: {closures!r} is not skip or shift")
+            closures = "skip"
+        self.ds.settings = Settings(default, by_cat, example, closures)
 
     def _cross_check(self) -> None:
         ds = self.ds

@@ -35,6 +35,11 @@ _EXAMPLE_FALSE = (
     "# true = invented example data, and every garbage answer says so.\n"
     "example: false\n"
 )
+_CLOSURES_RE = re.compile(r"^closures\s*:.*$", re.MULTILINE)
+_CLOSURES_NOTE = (
+    "# closures: a collection day in a centre closure (center.csv) is skipped (skip),\n"
+    "# or an n-th weekday moves a week on in its month (shift: 5374's WeekShift).\n"
+)
 _SETTINGS_TEMPLATE = f"""\
 # Garbage settings the 5374 CSV format cannot express.
 {_EXAMPLE_FALSE}# holidays: what happens on national holidays of Japan: collect (default) or skip.
@@ -89,6 +94,30 @@ def _iso_slash(text: str) -> str:
     return day.strftime("%Y/%m/%d") if day else text
 
 
+def _app_setting(src: Path, name: str) -> bool | None:
+    """`WeekShift = true;` in the city's own 5374 app (js/setting.js of the checkout
+    the data folder belongs to), or None when the app or the setting is not there."""
+    for folder in (src, src.parent):
+        path = folder / "js" / "setting.js"
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            # Hand-written: one assignment in a settings file, no JS parser needed.
+            m = re.search(rf"^\s*(?:var|let|const)?\s*{name}\s*=\s*(true|false)", text, re.M)
+            return None if m is None else m.group(1) == "true"
+    return None
+
+
+def closure_rule_of(src: Path) -> tuple[str, str] | None:
+    """("shift" or "skip", why) from the app's WeekShift and SkipSuspend, if found."""
+    week_shift, skip_suspend = _app_setting(src, "WeekShift"), _app_setting(src, "SkipSuspend")
+    if week_shift is None:
+        return None
+    if week_shift and not skip_suspend:
+        return "shift", "js/setting.js: WeekShift = true"
+    why = "SkipSuspend = true" if skip_suspend else "WeekShift = false"
+    return "skip", f"js/setting.js: {why}"
+
+
 def import_5374(src_dir: Path, knowledge_dir: Path) -> ImportReport:
     """Validate a 5374 `data/` folder and write it, normalized, to `<knowledge>/garbage/`.
 
@@ -109,6 +138,16 @@ def import_5374(src_dir: Path, knowledge_dir: Path) -> ImportReport:
         "closures": len(ds.closures),
     }
     report = ImportReport(src, dest, ds.problems, counts, [], describe(ds))
+    app_rule = closure_rule_of(src)
+    if app_rule is not None:
+        report.dialect.append(
+            f"closures as the city's app reads them ({app_rule[1]}): "
+            + (
+                "an n-th weekday in a closure moves a week on (settings.yaml closures: shift)"
+                if app_rule[0] == "shift"
+                else "a collection day in a closure is skipped (closures: skip)"
+            )
+        )
     if ds.fatal:
         return report
     dest.mkdir(parents=True, exist_ok=True)
@@ -124,16 +163,19 @@ def import_5374(src_dir: Path, knowledge_dir: Path) -> ImportReport:
         (dest / AREA).unlink()  # the last city's towns are not this city's
     settings = dest / SETTINGS
     report.written.append(settings)
-    if not settings.exists():
-        settings.write_text(_SETTINGS_TEMPLATE, encoding="utf-8")
-        return report
     # The city's own data now: answers stop carrying the example mark. Other
     # settings (holidays, topics, reminders) and comments are kept as they are.
-    text = settings.read_text(encoding="utf-8")
+    text = settings.read_text(encoding="utf-8") if settings.exists() else _SETTINGS_TEMPLATE
     if _EXAMPLE_RE.search(text):
         text = _EXAMPLE_RE.sub("example: false", text, count=1)
     else:
         text = text.rstrip("\n") + "\n\n" + _EXAMPLE_FALSE
+    if app_rule is not None:
+        line = f"closures: {app_rule[0]}  # {app_rule[1]}"
+        if _CLOSURES_RE.search(text):
+            text = _CLOSURES_RE.sub(line, text, count=1)
+        else:
+            text = text.rstrip("\n") + "\n\n" + _CLOSURES_NOTE + line + "\n"
     tmp = settings.with_suffix(".yaml.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(settings)

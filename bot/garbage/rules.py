@@ -41,6 +41,10 @@ WEEKDAYS = "月火水木金土日"
 """Weekday letters indexed like `date.weekday()` (Monday = 0)."""
 
 HolidayRule = Literal["collect", "skip"]
+ClosureRule = Literal["skip", "shift"]
+"""A collection day in a centre closure: `skip` it, or `shift` an n-th weekday (and
+every later one of that rule in the month) a week on, as 5374's `WeekShift = true`
+(the original app's setting) does: 金1 on a closed 2 January is 9 January."""
 
 _NTH_RE = re.compile(r"^([日月火水木金土])([1-5])$")
 _NTH_FIRST_RE = re.compile(r"^([1-5])([日月火水木金土])$")
@@ -408,6 +412,38 @@ def is_holiday(day: date) -> bool:
     return day in japan_holidays(day.year)
 
 
+def _shifted_nth(cell: Cell, start: date, end: date, closures: tuple[Closure, ...]) -> set[date]:
+    """The n-th weekday dates of `cell` in [start, end] under WeekShift: once a
+    closure covers an occurrence of the weekday in a month, that occurrence and the
+    later ones move a week on (dropped if that leaves the month), as the app does."""
+    out: set[date] = set()
+    month = date(start.year, start.month, 1)
+    while month <= end:
+        for rule, months in cell._checks:
+            if not isinstance(rule, NthWeekday):
+                continue
+            if months is not None and month.month not in months:
+                continue
+            first = month + timedelta(days=(rule.weekday - month.weekday()) % 7)
+            weeks = [first + timedelta(weeks=k) for k in range(rule.nth)]
+            if weeks[-1].month != month.month:
+                continue  # no 5th Wednesday this month
+            day = weeks[-1]
+            if any(any(c.covers(w) for c in closures) for w in weeks):
+                day += timedelta(weeks=1)
+            if day.month == month.month and start <= day <= end:
+                out.add(day)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return out
+
+
+def _only_nth(cell: Cell, day: date) -> bool:
+    """Every rule of the cell that gives this day is an n-th weekday."""
+    hits = [r for r, months in cell._checks if (months is None or day.month in months)
+            and r.matches(day)]
+    return bool(hits) and all(isinstance(r, NthWeekday) for r in hits)
+
+
 def collection_dates(
     cell: Cell,
     start: date,
@@ -415,20 +451,29 @@ def collection_dates(
     *,
     closures: tuple[Closure, ...] = (),
     holiday_rule: HolidayRule = "collect",
+    closure_rule: ClosureRule = "skip",
 ) -> list[date]:
     """Dates from `start` (inclusive) for `days` days when this cell's category is collected.
 
-    A centre closure removes a date; a national holiday removes it when the city's
-    rule is "skip" (explicit dates are kept: the city chose them knowingly).
+    A centre closure removes a date (or, with `closure_rule="shift"`, moves an n-th
+    weekday a week on); a national holiday removes it when the city's rule is "skip"
+    (explicit dates are kept: the city chose them knowingly).
     """
+    shift = closure_rule == "shift" and bool(closures) and days > 0
+    end = start + timedelta(days=days - 1)
+    moved = _shifted_nth(cell, start, end, closures) if shift else set()
     out: list[date] = []
     paused = cell.counts_open_weeks and bool(closures)
     for offset in range(max(days, 0)):
         day = start + timedelta(days=offset)
-        if not (cell.matches_open(day, closures) if paused else cell.matches(day)):
-            continue
-        if any(c.covers(day) for c in closures):
-            continue
+        # A day in `moved` is an n-th weekday a week on: the app shows it, closed or not.
+        if day not in moved:
+            if shift and _only_nth(cell, day):
+                continue  # its n-th weekday rules were worked out in `moved`
+            if not (cell.matches_open(day, closures) if paused else cell.matches(day)):
+                continue
+            if any(c.covers(day) for c in closures):
+                continue
         if holiday_rule == "skip" and is_holiday(day) and not cell.explicit(day):
             continue
         out.append(day)

@@ -247,3 +247,53 @@ def test_a_calendar_label_wins_its_words_and_an_empty_cell_says_so(tmp_path: Pat
     assert result is not None
     # 資源 is empty for 円藤内: the city gave no day, which is not "none in 2 weeks".
     assert "・資源: dữ liệu của thành phố không có ngày thu gom" in result.replies[-1].text
+
+
+def _checkout(tmp_path: Path, setting_js: str) -> Path:
+    """A city's 5374 checkout: data/ and the app's js/setting.js."""
+    root = tmp_path / "checkout"
+    (root / "data").mkdir(parents=True)
+    (root / "js").mkdir()
+    (root / "js" / "setting.js").write_text(setting_js, encoding="utf-8")
+    (root / "data" / "area_days.csv").write_text(
+        "地名,センター,燃やすごみ,不燃ごみ\n本町,北,金,金1 金3\n", encoding="utf-8"
+    )
+    (root / "data" / "center.csv").write_text(
+        "名称,休止開始日,休止終了日\n北,2026/12/29,2027/01/03\n", encoding="utf-8"
+    )
+    return root
+
+
+def test_the_apps_week_shift_moves_an_nth_weekday_a_week_on(tmp_path: Path) -> None:
+    # The original app's setting.js says WeekShift = true: a collection in a closure
+    # moves a week on, and so do the later ones of that rule in the month. Fridays of
+    # January 2027: 1 (closed), 8, 15, 22, 29. 金1 -> 8 Jan, 金3 (15) -> 22 Jan; the
+    # weekly 金 loses 1 Jan only.
+    root = _checkout(tmp_path, "var MaxMonth = 3;\nvar WeekShift = true;\n")
+    knowledge = tmp_path / "knowledge"
+    result = resbot(knowledge, "import-5374", str(root))
+    assert result.exit_code == 0, result.output
+    assert "closures as the city's app reads them (js/setting.js: WeekShift = true)" in (
+        result.output
+    )
+    settings = (knowledge / "garbage" / "settings.yaml").read_text(encoding="utf-8")
+    assert "closures: shift  # js/setting.js: WeekShift = true" in settings
+    dates = _dates_from(knowledge, "本町", date(2027, 1, 1), 31)
+    assert dates["不燃ごみ"] == [date(2027, 1, 8), date(2027, 1, 22)]
+    assert dates["燃やすごみ"] == [date(2027, 1, d) for d in (8, 15, 22, 29)]
+
+
+@pytest.mark.parametrize(
+    "setting_js", ["var WeekShift = false;\n", "WeekShift = true;\nSkipSuspend = true;\n"]
+)
+def test_an_app_that_skips_closed_days_keeps_skip(tmp_path: Path, setting_js: str) -> None:
+    # Hachioji: WeekShift = false; SkipSuspend = true (which wins in the app).
+    knowledge = tmp_path / "knowledge"
+    assert resbot(knowledge, "import-5374", str(_checkout(tmp_path, setting_js))).exit_code == 0
+    assert "closures: skip" in (knowledge / "garbage" / "settings.yaml").read_text("utf-8")
+    assert _dates_from(knowledge, "本町", date(2027, 1, 1), 31)["不燃ごみ"] == [date(2027, 1, 15)]
+
+
+def _dates_from(knowledge: Path, area: str, start: date, days: int) -> dict[str, list[date]]:
+    data = GarbageData.load(knowledge)
+    return {c.category: c.dates for c in data.next_dates(area, start, days)}
