@@ -239,6 +239,8 @@ class Bot:
                 incoming.text
             ):
                 return kept  # "e o moeru gomi?" in a Portuguese conversation
+            if kept and self.garbage is not None and self.garbage.only_a_place(incoming.text):
+                return kept  # "相野第一" is a place name, not Chinese
             if found:
                 return found
             # A lone "ok" or "menu" is written the same in many languages.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from functools import lru_cache
@@ -114,12 +115,17 @@ def kinds_of(label: str) -> list[int]:
     named = [i for i, g in enumerate(groups) if label in (g.get("labels") or [])]
     if named:
         return named
+    label = unicodedata.normalize("NFKC", label)  # ﾍﾟｯﾄﾎﾞﾄﾙ (Aomori) is ペットボトル
     return [
         i
         for i, g in enumerate(groups)
         if any(str(s) in label for s in g.get("stems") or [])
         and not any(str(u) in label for u in g.get("unless") or [])
     ]
+
+
+def _compact(text: str) -> str:
+    return normalize(text).replace(" ", "")
 
 
 def _find(folded: str, word: str, *, noun: bool = False) -> int:
@@ -235,6 +241,15 @@ class GarbageFlow:
             key=lambda p: (-len(p[0]), p[1] not in on_calendar, order.get(p[1], 0), p),
         )
         self._category_scan = _scanner(n for n, _ in self._category_names)
+        # Area and town names as written ("相野第一", "青葉台"): a message that is only
+        # one of them says nothing of the resident's language, and after a garbage
+        # answer it asks for that area's days.
+        self._place_names = {
+            key
+            for area in data.areas
+            for key in (_compact(area), _compact(base_name(area)))
+            if len(key) >= 2
+        }
 
     # ------------------------------------------------------------------ parsing
     def day_of(self, text: str) -> int | None:
@@ -244,6 +259,10 @@ class GarbageFlow:
         if _has_word(folded, "today"):
             return 0
         return None
+
+    def only_a_place(self, text: str) -> bool:
+        """The message is an area or town name of the calendar and nothing else."""
+        return _compact(text) in self._place_names
 
     def names_category(self, text: str) -> str | None:
         """The kind of garbage a text names by name, or None (remembered per text)."""
@@ -372,6 +391,7 @@ class GarbageFlow:
         discard = _has_word(folded, "discard")  # "how do I throw away cans" is no day question
         # "which bag for burnable?" matched the bags entry and names bags: it answers.
         # So does "cans also ok there?" right after the shops' boxes.
+        after_garbage = (session.topic or "").startswith("garbage.")
         own = OWN_WORDS.get(topic or "")
         own_question = own is not None and (_has_word(folded, own) or session.topic == topic)
         if (
@@ -388,6 +408,7 @@ class GarbageFlow:
             or (named is not None and topic is None and not discard)
             or (bool(area) and garbage_topic and asks_when)
             or (asks_day and not discard and _has_word(folded, "collection"))
+            or (bool(area) and after_garbage and self.only_a_place(text))
         ):
             category = self.category_in(text, lang)
             if named is not None and named not in self.data.dataset.area_columns:

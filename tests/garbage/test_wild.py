@@ -297,3 +297,21 @@ def test_an_app_that_skips_closed_days_keeps_skip(tmp_path: Path, setting_js: st
 def _dates_from(knowledge: Path, area: str, start: date, days: int) -> dict[str, list[date]]:
     data = GarbageData.load(knowledge)
     return {c.category: c.dates for c in data.next_dates(area, start, days)}
+
+
+def test_an_area_name_alone_after_a_garbage_answer(knowledge: Path, output: str) -> None:
+    # Aomori: "相野第一" typed after "ngay nao do rac chay" was read as Chinese and
+    # fell back. A place name of the calendar says nothing of the language, and
+    # after a garbage answer it asks for that area's days.
+    bot = Bot(load_knowledge(knowledge))
+    assert bot.garbage is not None
+    bot.garbage.clock = lambda: DECEMBER
+    service = Service(bot, Store(knowledge.parent / "p.sqlite3"), b"k")
+    first = service.handle("line", "u7", Incoming(text="how do I sort my garbage?"))
+    assert first is not None and first.lang == "en"
+    assert first.topic == "garbage.sorting"  # a static answer: no area asked
+    result = service.handle("line", "u7", Incoming(text="旭町"))
+    assert result is not None
+    assert result.lang == "en" and result.topic == "garbage.collection_days"
+    assert "旭町" in result.replies[-1].text
+    assert not bot.garbage.only_a_place("旭町はどこ")
